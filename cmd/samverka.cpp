@@ -1,0 +1,31 @@
+// samverka — the server. `samverka serve --data-dir DIR [--listen ADDR:PORT]
+// [--base-domain DOMAIN] [--redis URL]`; everything else lives in gateway/.
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+
+#include "samverka/gateway/server.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Samverka: shared municipal intranets"};
+  app.require_subcommand(1);
+  samverka::gateway::server_options opt;
+  if (const char* env = std::getenv("SAMVERKA_DATA_DIR")) opt.data_dir = env;
+  std::string redis;
+  auto* serve = app.add_subcommand("serve", "Serve every tenant in the data dir over HTTP");
+  serve->add_option("--data-dir", opt.data_dir, "Data directory (default $SAMVERKA_DATA_DIR or ./data)");
+  serve->add_option("--listen", opt.listen, "Address and port to listen on")->capture_default_str();
+  serve->add_option("--base-domain", opt.base_domain, "Tenants answer at SLUG.BASE-DOMAIN")
+      ->capture_default_str();
+  serve->add_option("--threads", opt.threads, "Worker threads (default: one per core)");
+  serve->add_option("--max-open-tenants", opt.max_open_tenants,
+                    "Tenant databases kept open at once (least recently used closed first)");
+  serve->add_option("--redis", redis, "Redis URL for cluster mode");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (!redis.empty()) opt.redis_url = redis;
+  return samverka::gateway::run_server(opt);
+}

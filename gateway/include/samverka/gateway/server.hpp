@@ -1,0 +1,26 @@
+// The gateway: an HTTP/1.1 server (Boost.Beast) that resolves the tenant of every request once,
+// from `Host: SLUG.BASE-DOMAIN` or the `/t/SLUG` prefix, and hands it to that tenant's store.
+//
+// API boundary: only gateway/ knows HTTP and JSON. Beast/Asio headers never leave gateway/src.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace samverka::gateway {
+
+struct server_options {
+  std::filesystem::path data_dir = "data";
+  std::string listen = "127.0.0.1:8080";
+  std::string base_domain = "localhost";
+  std::size_t threads = 0;           // 0: one worker per core
+  std::size_t max_open_tenants = 0;  // 0: tenant::default_max_open_tenants
+  std::optional<std::string> redis_url;
+};
+
+// Serves until SIGTERM or SIGINT, then drains in-flight requests; returns the exit code.
+int run_server(const server_options& options);
+
+}  // namespace samverka::gateway

@@ -1,0 +1,118 @@
+// The platform registry: one SQLite file (DATA/registry.sqlite) that knows which tenants exist,
+// the e-mail domains each owns, their state, which people hold memberships where, and which
+// tenants are partners. It never holds a tenant's content.
+//
+// Both the server and samverkactl open it; SQLite does the locking, and the server notices a
+// change made by the CLI through data_version() within its refresh interval.
+//
+// Tenant lifecycle (each transition's function in brackets):
+//
+//     (absent) --[create_tenant / import_tenant]--> active
+//     active   --[suspend]--> suspended --[resume]--> active
+//     active|suspended --[delete_tenant]--> (absent)
+//
+// Invariants: 1. a slug and a domain belong to at most one tenant; 2. a registered tenant has a
+// store directory at the current schema (create/import write the store first, then the row, and
+// remove the store if the row cannot be written); 3. partnerships are symmetric and only between
+// registered tenants.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "samverka/core/error.hpp"
+
+namespace samverka::provisioning {
+
+enum class tenant_state { active, suspended };
+std::string_view to_string(tenant_state s) noexcept;
+
+struct tenant_info {
+  std::int64_t id = 0;  // generation: a re-created slug gets a new id
+  std::string slug;
+  std::string name;
+  std::vector<std::string> domains;
+  tenant_state state = tenant_state::active;
+  std::int64_t created_at_ms = 0;
+};
+
+struct partnership {
+  std::string a;  // slugs, a < b
+  std::string b;
+  std::int64_t since_ms = 0;
+};
+
+struct export_manifest {
+  std::string slug;
+  std::string name;
+  std::vector<std::string> domains;
+  int schema_version = 0;
+  std::int64_t exported_at_ms = 0;
+};
+
+class registry {
+ public:
+  // Opens (creating if needed) DATA/registry.sqlite and DATA/tenants/.
+  static result<std::shared_ptr<registry>> open(const std::filesystem::path& data_dir);
+  ~registry();
+
+  const std::filesystem::path& data_dir() const noexcept;
+
+  // Changes whenever any connection (another process included) commits to the registry.
+  std::int64_t data_version();
+
+  // --- Tenants --------------------------------------------------------------------------------
+  // Creates the store (at the current schema) and registers it. Slug/domain rules and
+  // uniqueness are checked first (invalid_input / conflict), and nothing is left behind on error.
+  result<tenant_info> create_tenant(std::string_view slug, std::string_view name,
+                                    const std::vector<std::string>& domains);
+  result<std::vector<tenant_info>> list_tenants();
+  result<tenant_info> get_tenant(std::string_view slug);
+  result<tenant_info> suspend(std::string_view slug);
+  result<tenant_info> resume(std::string_view slug);
+  // Unregisters the tenant, its domains, memberships and partnerships, and removes its files.
+  result<void> delete_tenant(std::string_view slug);
+  // The tenant owning e-mail domain `domain` (lower-case), if any.
+  result<std::optional<std::string>> domain_owner(std::string_view domain);
+
+  // Online consistent snapshot: a tar archive holding manifest.json, tenant.sqlite (VACUUM INTO)
+  // and files/. Works while the server is serving the tenant.
+  result<export_manifest> export_tenant(std::string_view slug, const std::filesystem::path& out);
+  // Restores an export as `as_slug` (default: the slug in the archive). Domains already owned by
+  // another tenant are not taken over; they are reported in `skipped_domains`.
+  struct import_result {
+    tenant_info tenant;
+    std::vector<std::string> skipped_domains;
+  };
+  result<import_result> import_tenant(const std::filesystem::path& archive,
+                                      std::optional<std::string_view> as_slug);
+
+  // Migrates every registered tenant's store; returns (slug, previous version) for each.
+  result<std::vector<std::pair<std::string, int>>> migrate_all();
+
+  // --- Memberships ----------------------------------------------------------------------------
+  // Records that the person with `email` holds a membership in tenant `slug` (home included).
+  result<void> add_membership(std::string_view email, std::string_view slug);
+  result<void> remove_membership(std::string_view email, std::string_view slug);
+  // Slugs of tenants where `email` holds a membership, sorted.
+  result<std::vector<std::string>> memberships(std::string_view email);
+
+  // --- Partnerships (both directions at once) --------------------------------------------------
+  result<partnership> link(std::string_view a, std::string_view b);
+  result<void> unlink(std::string_view a, std::string_view b);
+  result<std::vector<partnership>> partnerships();
+  result<bool> are_partners(std::string_view a, std::string_view b);
+
+  struct impl;
+
+ private:
+  explicit registry(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> p_;
+};
+
+}  // namespace samverka::provisioning
