@@ -11,9 +11,9 @@ inline constexpr std::size_t max_title = 300;
 inline constexpr std::size_t max_summary = 2'000;
 // News bodies after sanitising; the gateway's 1 MiB request limit bounds the input first.
 inline constexpr std::size_t max_body = 512 * 1024;
-inline constexpr std::size_t max_name = 200;       // unit and person names
-inline constexpr std::size_t max_password = 1'024; // argon2 input; longer is abuse
-inline constexpr std::size_t min_password = 8;     // operators set these; keep a floor
+inline constexpr std::size_t max_name = 200;        // unit and person names
+inline constexpr std::size_t max_password = 1'024;  // argon2 input; longer is abuse
+inline constexpr std::size_t min_password = 8;      // operators set these; keep a floor
 // Units and roles one news item may target; more is a mistake in the audience picker.
 inline constexpr std::size_t max_audience_units = 200;
 // Page size of news lists: default and ceiling.

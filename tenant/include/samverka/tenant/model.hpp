@@ -14,8 +14,12 @@ namespace samverka::tenant {
 enum class role : std::uint8_t { employee = 1, manager = 2, editor = 4, admin = 8 };
 using role_mask = std::uint8_t;
 
-inline constexpr role_mask bit(role r) noexcept { return static_cast<role_mask>(r); }
-inline constexpr bool has(role_mask m, role r) noexcept { return (m & bit(r)) != 0; }
+inline constexpr role_mask bit(role r) noexcept {
+  return static_cast<role_mask>(r);
+}
+inline constexpr bool has(role_mask m, role r) noexcept {
+  return (m & bit(r)) != 0;
+}
 
 // "employee" -> role::employee; nullopt for anything else (case-sensitive, as in the contract).
 std::optional<role> parse_role(std::string_view name) noexcept;
@@ -34,7 +38,7 @@ struct user {
   std::string email;  // lower-cased
   std::string name;
   role_mask roles = bit(role::employee);  // employee is always held
-  std::vector<std::string> units;          // unit names
+  std::vector<std::string> units;         // unit names
   bool active = true;
   bool has_password = false;  // false for cross-employed members and directory-only people
 };
@@ -43,7 +47,7 @@ struct new_user {
   std::string email;
   std::string name;
   role_mask roles = bit(role::employee);
-  std::vector<std::string> units;   // names of existing units
+  std::vector<std::string> units;       // names of existing units
   std::optional<std::string> password;  // only for people whose home is this tenant
 };
 
@@ -78,6 +82,8 @@ struct news_draft {
   std::string summary;
   std::string body;  // untrusted HTML; the store sanitises it
   audience target;
+  // Publication time; default now. Set by imports and seeding of historic news.
+  std::optional<std::int64_t> published_at_ms;
 };
 
 // Fields absent are left unchanged.

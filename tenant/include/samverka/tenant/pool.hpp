@@ -26,7 +26,8 @@ class pool {
 
   // The store of tenant `slug`, opening it if needed. `generation` is the registry's id for
   // the tenant: a tenant deleted and re-created under the same slug gets a fresh handle.
-  // Evicted handles stay valid for requests that still hold them.
+  // Evicted handles stay valid for requests that still hold them. A slug that is not a valid
+  // tenant slug is invalid_input (it becomes a path component); errors of store::open pass through.
   result<std::shared_ptr<store>> get(std::string_view slug, std::int64_t generation);
 
   // Drops the pool's handle for `slug` (after delete, suspend or import).

@@ -35,7 +35,8 @@ result<int> migrate_store(const std::filesystem::path& dir);
 class store {
  public:
   // Opens an existing store in `dir` (database `dir/tenant.sqlite`, files in `dir/files`).
-  // Refuses a store whose schema is newer than this build's or older (needs `migrate`).
+  // Refuses a store whose schema is newer than this build's or older (needs `migrate`):
+  // errc::unavailable with code "schema_too_new" / "schema_outdated"; no store: not_found.
   static result<std::shared_ptr<store>> open(std::string slug, const std::filesystem::path& dir);
 
   ~store();
@@ -57,6 +58,9 @@ class store {
   result<user> find_user(std::string_view email);
   result<std::vector<user>> list_users();
   result<void> set_password(std::int64_t user_id, std::string_view password);
+  // Deactivates (or reactivates) a person. Deactivation takes effect at once: their sessions stop
+  // resolving and viewer_for() refuses them, which blocks them on every tenant (SCIM, admins).
+  result<void> set_active(std::int64_t user_id, bool active);
   // The person as a request principal (roles, units and their ancestors); not_found if inactive.
   result<viewer> viewer_for(std::int64_t user_id);
   result<viewer> viewer_for(std::string_view email);
@@ -72,7 +76,9 @@ class store {
   result<void> revoke_session(std::string_view secret);
 
   // --- News -----------------------------------------------------------------------------------
-  // Publishes news now. Sanitises the body; unknown unit or role names are invalid_input.
+  // Publishes news now (or at draft.published_at_ms). Sanitises the body; unknown unit or role
+  // names are invalid_input.
+  // Creating, updating and deleting news needs the editor or admin role (else forbidden).
   result<news_item> create_news(const viewer& author, const news_draft& draft);
   result<news_page> list_news(const viewer& who, news_scope scope, std::size_t limit,
                               std::optional<std::string_view> cursor);
