@@ -47,6 +47,12 @@ struct partnership {
   std::int64_t since_ms = 0;
 };
 
+// What a tenant occupies on disk, for operators (`samverkactl tenant show`).
+struct tenant_usage {
+  std::uint64_t size_bytes = 0;  // database incl. WAL, and the file folder
+  int schema_version = 0;        // of the tenant's database (0 if it cannot be read)
+};
+
 struct export_manifest {
   std::string slug;
   std::string name;
@@ -79,12 +85,18 @@ class registry {
   result<void> delete_tenant(std::string_view slug);
   // The tenant owning e-mail domain `domain` (lower-case), if any.
   result<std::optional<std::string>> domain_owner(std::string_view domain);
+  // Disk usage and schema version of a registered tenant, read without opening its store, so it
+  // works for a store that still needs `migrate`.
+  result<tenant_usage> usage(std::string_view slug);
 
   // Online consistent snapshot: a tar archive holding manifest.json, tenant.sqlite (VACUUM INTO)
-  // and files/. Works while the server is serving the tenant.
+  // and files/, gzip-compressed if `out` ends in .gz or .tgz. Works while the server is serving
+  // the tenant. `out` is written atomically (via `out`.tmp) and may replace a regular file.
   result<export_manifest> export_tenant(std::string_view slug, const std::filesystem::path& out);
   // Restores an export as `as_slug` (default: the slug in the archive). Domains already owned by
-  // another tenant are not taken over; they are reported in `skipped_domains`.
+  // another tenant are not taken over; they are reported in `skipped_domains`. The archive is
+  // untrusted: unsafe entries, a foreign format or a newer schema refuse it with nothing changed.
+  // Everyone in the restored store gets a membership in it.
   struct import_result {
     tenant_info tenant;
     std::vector<std::string> skipped_domains;
@@ -107,6 +119,13 @@ class registry {
   result<void> unlink(std::string_view a, std::string_view b);
   result<std::vector<partnership>> partnerships();
   result<bool> are_partners(std::string_view a, std::string_view b);
+
+  // --- SCIM provisioning tokens ----------------------------------------------------------------
+  // A platform credential, not tenant content: kept here (hashed) so it dies with the tenant and
+  // is never carried by an export. Returns the new bearer token; only its SHA-256 is stored.
+  result<std::string> create_scim_token(std::string_view slug);
+  // Whether `token` is a live SCIM token of tenant `slug` (false for unknown tenants too).
+  result<bool> verify_scim_token(std::string_view slug, std::string_view token);
 
   struct impl;
 

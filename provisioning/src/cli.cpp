@@ -1,0 +1,628 @@
+// samverkactl: the operator CLI of the public contract (CONTRACT.md, "Operator CLI"), plus a few
+// read-only extras (`unit list`, `user list`) documented in --help.
+//
+// Shape of every command: parse (usage errors exit 2 before anything is touched), open the
+// registry, do one short operation through the registry or one tenant::store, print a table or
+// (with --json) one JSON value on stdout. Failures print one line "samverkactl: reason" on
+// stderr and exit 1. Nothing holds a transaction longer than one call, so the CLI runs safely
+// beside a serving `samverka`.
+#include "samverka/provisioning/cli.hpp"
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "samverka/core/clock.hpp"
+#include "samverka/core/slug.hpp"
+#include "samverka/provisioning/registry.hpp"
+#include "samverka/tenant/limits.hpp"
+#include "samverka/tenant/model.hpp"
+#include "samverka/tenant/pool.hpp"
+#include "samverka/tenant/store.hpp"
+
+#ifndef SAMVERKA_VERSION
+#define SAMVERKA_VERSION "0.1.0"  // kept in step with project(VERSION) in the top CMakeLists.txt
+#endif
+
+namespace samverka::provisioning {
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+constexpr int exit_ok = 0;
+constexpr int exit_failed = 1;
+constexpr int exit_usage = 2;
+
+// Thrown by a command to end with a one-line reason and an exit code; caught once in run_cli.
+struct cli_exit {
+  int code;
+  std::string reason;
+};
+
+// One line, whatever the message holds (SQLite and libarchive messages may contain newlines).
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  return s;
+}
+
+template <class T>
+T take(result<T> r) {
+  if (!r) throw cli_exit{exit_failed, r.err().message};
+  return std::move(*r);
+}
+inline void take(result<void> r) {
+  if (!r) throw cli_exit{exit_failed, r.err().message};
+}
+
+// --- Output -----------------------------------------------------------------------------------
+
+// Display width of UTF-8 text (code points; Swedish names are all single-width).
+std::size_t width(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+// Prints rows under a header (none if empty) as columns separated by two spaces.
+void print_table(const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> w(header.size());
+  for (const auto& r : rows) w.resize(std::max(w.size(), r.size()));
+  for (std::size_t i = 0; i < header.size(); ++i) w[i] = width(header[i]);
+  for (const auto& r : rows)
+    for (std::size_t i = 0; i < r.size() && i < w.size(); ++i) w[i] = std::max(w[i], width(r[i]));
+  auto line = [&](const std::vector<std::string>& r) {
+    std::string out;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      out += r[i];
+      if (i + 1 < r.size()) out.append(w[i] - width(r[i]) + 2, ' ');
+    }
+    std::cout << out << '\n';
+  };
+  if (!header.empty()) line(header);
+  for (const auto& r : rows) line(r);
+}
+
+std::string join(const std::vector<std::string>& v, std::string_view sep = ",") {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+json::array to_json_array(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+void print_json(const json::value& v) {
+  std::cout << json::serialize(v) << '\n';
+}
+
+// "12.3 MiB" for people; --json carries the exact byte count.
+std::string human_size(std::uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+json::object tenant_json(const tenant_info& t, const std::optional<tenant_usage>& u) {
+  json::object o;
+  o["slug"] = t.slug;
+  o["name"] = t.name;
+  o["domains"] = to_json_array(t.domains);
+  o["state"] = to_string(t.state);
+  if (u) {
+    o["size_bytes"] = u->size_bytes;
+    o["schema_version"] = u->schema_version;
+  }
+  o["created_at"] = to_rfc3339(t.created_at_ms);
+  o["id"] = t.id;
+  return o;
+}
+
+json::object user_json(const tenant::user& u) {
+  json::object o;
+  o["id"] = u.id;
+  o["email"] = u.email;
+  o["name"] = u.name;
+  o["roles"] = to_json_array(tenant::role_names(u.roles));
+  o["units"] = to_json_array(u.units);
+  o["active"] = u.active;
+  o["has_password"] = u.has_password;
+  return o;
+}
+
+json::object partnership_json(const partnership& p) {
+  json::object o;
+  o["a"] = p.a;
+  o["b"] = p.b;
+  o["since"] = to_rfc3339(p.since_ms);
+  return o;
+}
+
+// --- Commands ---------------------------------------------------------------------------------
+
+struct context {
+  fs::path data_dir;
+  bool json = false;
+  std::shared_ptr<registry> reg;
+
+  registry& r() {
+    if (!reg) reg = take(registry::open(data_dir));
+    return *reg;
+  }
+
+  // The store of a registered tenant (suspension does not matter to the operator).
+  std::shared_ptr<tenant::store> store(const std::string& slug) {
+    auto t = take(r().get_tenant(slug));
+    return take(tenant::store::open(t.slug, tenant::pool::tenant_dir(data_dir, t.slug)));
+  }
+};
+
+void print_tenant(context& c, const tenant_info& t) {
+  auto u = take(c.r().usage(t.slug));
+  if (c.json) return print_json(tenant_json(t, u));
+  print_table({}, {{"slug", t.slug},
+                   {"name", t.name},
+                   {"domains", join(t.domains, ", ")},
+                   {"state", std::string(to_string(t.state))},
+                   {"size", human_size(u.size_bytes)},
+                   {"schema", std::to_string(u.schema_version)},
+                   {"created", to_rfc3339(t.created_at_ms)},
+                   {"id", std::to_string(t.id)}});
+}
+
+void tenant_list(context& c) {
+  auto tenants = take(c.r().list_tenants());
+  json::array out;
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& t : tenants) {
+    auto u = take(c.r().usage(t.slug));
+    if (c.json) {
+      out.push_back(tenant_json(t, u));
+    } else {
+      rows.push_back({t.slug, t.name, std::string(to_string(t.state)), human_size(u.size_bytes),
+                      join(t.domains)});
+    }
+  }
+  if (c.json) return print_json(out);
+  print_table({"SLUG", "NAME", "STATE", "SIZE", "DOMAINS"}, rows);
+}
+
+// Turns terminal echo off while a person types a password, and back on at scope exit.
+class no_echo {
+ public:
+  no_echo() {
+    if (::isatty(STDIN_FILENO) && ::tcgetattr(STDIN_FILENO, &saved_) == 0) {
+      termios quiet = saved_;
+      quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+      active_ = ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+      std::cerr << "password: " << std::flush;
+    }
+  }
+  ~no_echo() {
+    if (active_) {
+      ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_);
+      std::cerr << '\n';
+    }
+  }
+  no_echo(const no_echo&) = delete;
+  no_echo& operator=(const no_echo&) = delete;
+
+ private:
+  termios saved_{};
+  bool active_ = false;
+};
+
+// Reads the password: one line from stdin, without its line ending (scripts pipe it in; on a
+// terminal it is typed without echo).
+std::string read_password_line() {
+  std::string pw;
+  bool got = false;
+  {
+    no_echo quiet;
+    got = static_cast<bool>(std::getline(std::cin, pw)) || !pw.empty();
+  }
+  if (!got) throw cli_exit{exit_failed, "--password-stdin: no password on standard input"};
+  if (!pw.empty() && pw.back() == '\r') pw.pop_back();
+  if (pw.size() < tenant::limits::min_password)
+    throw cli_exit{exit_failed, "password too short: at least " +
+                                    std::to_string(tenant::limits::min_password) + " characters"};
+  if (pw.size() > tenant::limits::max_password)
+    throw cli_exit{exit_failed, "password too long: at most " +
+                                    std::to_string(tenant::limits::max_password) + " bytes"};
+  return pw;
+}
+
+struct user_add_args {
+  std::string slug, email, name;
+  std::vector<std::string> roles, units;
+  bool password_stdin = false;
+};
+
+void user_add(context& c, const user_add_args& a) {
+  auto email = ascii_lower(a.email);
+  if (!valid_email(email)) throw cli_exit{exit_failed, "invalid e-mail address '" + a.email + "'"};
+  auto t = take(c.r().get_tenant(a.slug));
+  tenant::new_user u;
+  u.email = email;
+  u.name = a.name;
+  u.units = a.units;
+  u.roles = tenant::bit(tenant::role::employee);
+  for (const auto& name : a.roles)
+    if (auto r = tenant::parse_role(name)) u.roles |= tenant::bit(*r);
+  if (a.password_stdin) {
+    // Checked before reading, so an operator is not asked for a password that would be refused.
+    auto domain = email_domain(email);
+    if (auto owner = take(c.r().domain_owner(domain)); owner && *owner != t.slug)
+      throw cli_exit{exit_failed, "refusing a password: " + domain + " belongs to tenant '" +
+                                      *owner + "', so " + email +
+                                      " logs in there (add them here without a password)"};
+    u.password = read_password_line();
+  }
+  auto store = c.store(t.slug);
+  auto added = take(store->add_user(u));
+  if (auto r = c.r().add_membership(email, t.slug); !r)
+    throw cli_exit{exit_failed,
+                   "user added, but recording the membership failed: " + r.err().message};
+  if (c.json) return print_json(user_json(added));
+  std::cout << "added " << added.email << " to " << t.slug << " (user " << added.id << ", roles "
+            << join(tenant::role_names(added.roles)) << ")\n";
+}
+
+void user_list(context& c, const std::string& slug) {
+  auto users = take(c.store(slug)->list_users());
+  if (c.json) {
+    json::array out;
+    for (const auto& u : users) out.push_back(user_json(u));
+    return print_json(out);
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& u : users)
+    rows.push_back({std::to_string(u.id), u.email, u.name, join(tenant::role_names(u.roles)),
+                    join(u.units), u.active ? "yes" : "no", u.has_password ? "yes" : "no"});
+  print_table({"ID", "EMAIL", "NAME", "ROLES", "UNITS", "ACTIVE", "PASSWORD"}, rows);
+}
+
+void unit_list(context& c, const std::string& slug) {
+  auto units = take(c.store(slug)->list_units());
+  std::map<std::int64_t, std::string> names;
+  for (const auto& u : units) names[u.id] = u.name;
+  auto parent_name = [&](const tenant::unit& u) -> std::optional<std::string> {
+    if (!u.parent_id) return std::nullopt;
+    auto it = names.find(*u.parent_id);
+    return it == names.end() ? std::nullopt : std::optional(it->second);
+  };
+  if (c.json) {
+    json::array out;
+    for (const auto& u : units) {
+      json::object o;
+      o["id"] = u.id;
+      o["name"] = u.name;
+      if (auto p = parent_name(u))
+        o["parent"] = *p;
+      else
+        o["parent"] = nullptr;
+      out.push_back(std::move(o));
+    }
+    return print_json(out);
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& u : units)
+    rows.push_back({std::to_string(u.id), u.name, parent_name(u).value_or("")});
+  print_table({"ID", "NAME", "PARENT"}, rows);
+}
+
+std::string default_data_dir() {
+  const char* env = std::getenv("SAMVERKA_DATA_DIR");
+  return env && *env ? env : "./data";
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  context c;
+  std::string data_dir = default_data_dir();
+  std::function<void()> action;
+
+  CLI::App app{
+      "samverkactl — operator CLI of Samverka, the multi-tenant municipal intranet.\n"
+      "Exit status: 0 success, 1 refused or failed (reason on stderr), 2 usage error.",
+      "samverkactl"};
+  app.fallthrough();  // global options are accepted after the command too
+  app.require_subcommand(1);
+  app.add_option("--data-dir", data_dir,
+                 "data directory (default: $SAMVERKA_DATA_DIR, else ./data)");
+  app.add_flag("--json", c.json, "print machine-readable JSON instead of tables");
+  app.set_version_flag("--version", [] {
+    return std::string("samverkactl ") + SAMVERKA_VERSION + " (tenant schema " +
+           std::to_string(tenant::current_schema_version()) + ")";
+  });
+
+  // tenant ...
+  auto* tenant_cmd =
+      app.add_subcommand("tenant", "create, inspect, suspend, move and delete tenants");
+  tenant_cmd->require_subcommand(1);
+
+  std::string slug, name, out_file, in_file, as_slug;
+  std::vector<std::string> domains;
+  bool yes = false;
+
+  auto* create = tenant_cmd->add_subcommand("create", "create a new, isolated tenant");
+  create->add_option("SLUG", slug, "[a-z][a-z0-9-]{1,39}")->required();
+  create->add_option("--name", name, "display name, e.g. \"Eksjö kommun\"")->required();
+  create->add_option("--domain", domains,
+                     "e-mail domain the tenant owns (its people log in here); repeatable");
+  create->callback(
+      [&] { action = [&] { print_tenant(c, take(c.r().create_tenant(slug, name, domains))); }; });
+
+  auto* list = tenant_cmd->add_subcommand("list", "list tenants: slug, name, state, size, domains");
+  list->callback([&] { action = [&] { tenant_list(c); }; });
+
+  auto* show = tenant_cmd->add_subcommand("show", "one tenant, incl. size and schema version");
+  show->add_option("SLUG", slug)->required();
+  show->callback([&] { action = [&] { print_tenant(c, take(c.r().get_tenant(slug))); }; });
+
+  auto* suspend = tenant_cmd->add_subcommand(
+      "suspend", "answer the tenant's HTTP requests with 503; nothing is lost (idempotent)");
+  suspend->add_option("SLUG", slug)->required();
+  suspend->callback([&] { action = [&] { print_tenant(c, take(c.r().suspend(slug))); }; });
+
+  auto* resume = tenant_cmd->add_subcommand("resume", "serve a suspended tenant again");
+  resume->add_option("SLUG", slug)->required();
+  resume->callback([&] { action = [&] { print_tenant(c, take(c.r().resume(slug))); }; });
+
+  auto* exp = tenant_cmd->add_subcommand(
+      "export",
+      "consistent snapshot (database + files) into a tar file (.tar.gz: compressed); "
+      "safe while the server runs");
+  exp->add_option("SLUG", slug)->required();
+  exp->add_option("--out", out_file, "archive to write (replaced if it exists)")->required();
+  exp->callback([&] {
+    action = [&] {
+      auto m = take(c.r().export_tenant(slug, out_file));
+      if (c.json) {
+        json::object o;
+        o["slug"] = m.slug;
+        o["name"] = m.name;
+        o["domains"] = to_json_array(m.domains);
+        o["schema_version"] = m.schema_version;
+        o["exported_at"] = to_rfc3339(m.exported_at_ms);
+        o["file"] = out_file;
+        return print_json(o);
+      }
+      std::cout << "exported " << m.slug << " to " << out_file << '\n';
+    };
+  });
+
+  auto* imp = tenant_cmd->add_subcommand(
+      "import", "restore an export as a new tenant; domains owned by another tenant are skipped");
+  imp->add_option("FILE", in_file)->required();
+  imp->add_option("--as", as_slug, "slug for the restored tenant (default: the exported one)");
+  imp->callback([&] {
+    action = [&] {
+      std::optional<std::string_view> as;
+      if (!as_slug.empty()) as = as_slug;
+      auto r = take(c.r().import_tenant(in_file, as));
+      if (c.json) {
+        json::object o;
+        o["tenant"] = tenant_json(r.tenant, take(c.r().usage(r.tenant.slug)));
+        o["skipped_domains"] = to_json_array(r.skipped_domains);
+        return print_json(o);
+      }
+      std::cout << "imported " << in_file << " as " << r.tenant.slug << '\n';
+      if (!r.skipped_domains.empty())
+        std::cout << "skipped domains owned by other tenants: " << join(r.skipped_domains, ", ")
+                  << '\n';
+    };
+  });
+
+  auto* del = tenant_cmd->add_subcommand("delete", "remove the tenant and all its data (--yes)");
+  del->add_option("SLUG", slug)->required();
+  del->add_flag("--yes", yes, "confirm: the tenant's database and files are removed for good");
+  del->callback([&] {
+    if (!yes)
+      throw cli_exit{exit_usage, "tenant delete removes tenant '" + slug +
+                                     "' and all its data for good; add --yes to confirm"};
+    action = [&] {
+      take(c.r().delete_tenant(slug));
+      if (c.json) {
+        json::object o;
+        o["deleted"] = slug;
+        return print_json(o);
+      }
+      std::cout << "deleted " << slug << '\n';
+    };
+  });
+
+  // unit ...
+  auto* unit_cmd = app.add_subcommand("unit", "departments/units of a tenant's org tree");
+  unit_cmd->require_subcommand(1);
+  std::string parent;
+  auto* unit_add = unit_cmd->add_subcommand("add", "add a unit");
+  unit_add->add_option("SLUG", slug)->required();
+  unit_add->add_option("--name", name, "unit name, unique in the tenant")->required();
+  unit_add->add_option("--parent", parent, "name of the parent unit");
+  unit_add->callback([&] {
+    action = [&] {
+      std::optional<std::string_view> p;
+      if (!parent.empty()) p = parent;
+      auto u = take(c.store(slug)->add_unit(name, p));
+      if (c.json) {
+        json::object o;
+        o["id"] = u.id;
+        o["name"] = u.name;
+        if (p)
+          o["parent"] = parent;
+        else
+          o["parent"] = nullptr;
+        return print_json(o);
+      }
+      std::cout << "added unit " << u.name << " to " << slug << (p ? " under " + parent : "")
+                << '\n';
+    };
+  });
+  auto* unit_ls = unit_cmd->add_subcommand("list", "list the units of a tenant");
+  unit_ls->add_option("SLUG", slug)->required();
+  unit_ls->callback([&] { action = [&] { unit_list(c, slug); }; });
+
+  // user ...
+  auto* user_cmd = app.add_subcommand("user", "people of a tenant");
+  user_cmd->require_subcommand(1);
+  user_add_args ua;
+  auto* user_add_cmd = user_cmd->add_subcommand(
+      "add",
+      "add a person; a password (from stdin) only for people whose e-mail domain no other "
+      "tenant owns");
+  user_add_cmd->add_option("SLUG", ua.slug)->required();
+  user_add_cmd->add_option("--email", ua.email, "e-mail address (lower-cased)")->required();
+  user_add_cmd->add_option("--name", ua.name, "full name")->required();
+  user_add_cmd->add_option("--role", ua.roles, "employee (always held), manager, editor, admin")
+      ->check(CLI::IsMember({"employee", "manager", "editor", "admin"}));
+  user_add_cmd->add_option("--unit", ua.units, "name of a unit the person belongs to; repeatable");
+  user_add_cmd->add_flag("--password-stdin", ua.password_stdin,
+                         "read the password (one line) from standard input");
+  user_add_cmd->callback([&] { action = [&] { user_add(c, ua); }; });
+  auto* user_ls = user_cmd->add_subcommand("list", "list the people of a tenant");
+  user_ls->add_option("SLUG", slug)->required();
+  user_ls->callback([&] { action = [&] { user_list(c, slug); }; });
+
+  // partner ...
+  auto* partner_cmd = app.add_subcommand("partner", "partnerships between tenants (symmetric)");
+  partner_cmd->require_subcommand(1);
+  std::string a, b;
+  auto* link = partner_cmd->add_subcommand("link", "make A and B partners (idempotent)");
+  link->add_option("A", a)->required();
+  link->add_option("B", b)->required();
+  link->callback([&] {
+    action = [&] {
+      auto p = take(c.r().link(a, b));
+      if (c.json) return print_json(partnership_json(p));
+      std::cout << "partners: " << p.a << " <-> " << p.b << " since " << to_rfc3339(p.since_ms)
+                << '\n';
+    };
+  });
+  auto* unlink = partner_cmd->add_subcommand("unlink", "end the partnership of A and B");
+  unlink->add_option("A", a)->required();
+  unlink->add_option("B", b)->required();
+  unlink->callback([&] {
+    action = [&] {
+      take(c.r().unlink(a, b));
+      if (c.json) {
+        json::object o;
+        o["a"] = std::min(a, b);
+        o["b"] = std::max(a, b);
+        o["unlinked"] = true;
+        return print_json(o);
+      }
+      std::cout << "unlinked " << a << " and " << b << '\n';
+    };
+  });
+  auto* plist = partner_cmd->add_subcommand("list", "list partnerships");
+  plist->callback([&] {
+    action = [&] {
+      auto ps = take(c.r().partnerships());
+      if (c.json) {
+        json::array out;
+        for (const auto& p : ps) out.push_back(partnership_json(p));
+        return print_json(out);
+      }
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& p : ps) rows.push_back({p.a, p.b, to_rfc3339(p.since_ms)});
+      print_table({"A", "B", "SINCE"}, rows);
+    };
+  });
+
+  // migrate
+  auto* migrate =
+      app.add_subcommand("migrate", "bring every tenant's schema to the current version");
+  migrate->callback([&] {
+    action = [&] {
+      auto done = take(c.r().migrate_all());
+      int to = tenant::current_schema_version();
+      if (c.json) {
+        json::array out;
+        for (const auto& [s, from] : done) {
+          json::object o;
+          o["slug"] = s;
+          o["from"] = from;
+          o["to"] = to;
+          out.push_back(std::move(o));
+        }
+        return print_json(out);
+      }
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& [s, from] : done)
+        rows.push_back({s, std::to_string(from), std::to_string(to)});
+      print_table({"SLUG", "FROM", "TO"}, rows);
+    };
+  });
+
+  // scim token create
+  auto* scim_cmd = app.add_subcommand("scim", "SCIM 2.0 provisioning (Entra ID)");
+  scim_cmd->require_subcommand(1);
+  auto* token_cmd = scim_cmd->add_subcommand("token", "bearer tokens of /scim/v2");
+  token_cmd->require_subcommand(1);
+  auto* token_create = token_cmd->add_subcommand(
+      "create", "print a new bearer token for the tenant's SCIM endpoint (shown once)");
+  token_create->add_option("SLUG", slug)->required();
+  token_create->callback([&] {
+    action = [&] {
+      auto token = take(c.r().create_scim_token(slug));
+      if (c.json) {
+        json::object o;
+        o["slug"] = slug;
+        o["token"] = token;
+        return print_json(o);
+      }
+      std::cout << token << '\n';
+    };
+  });
+
+  try {
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+      throw cli_exit{exit_usage, std::string(e.what()) + " (see --help)"};
+    }
+    c.data_dir = data_dir;
+    if (action) action();
+    std::cout.flush();
+    return exit_ok;
+  } catch (const cli_exit& e) {
+    std::cerr << "samverkactl: " << one_line(e.reason) << std::endl;
+    return e.code;
+  } catch (const std::exception& e) {
+    std::cerr << "samverkactl: internal error: " << one_line(e.what()) << std::endl;
+    return exit_failed;
+  }
+}
+
+}  // namespace samverka::provisioning
