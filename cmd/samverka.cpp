@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
   if (const char* env = std::getenv("SAMVERKA_DATA_DIR")) opt.data_dir = env;
   std::string redis;
   auto* serve = app.add_subcommand("serve", "Serve every tenant in the data dir over HTTP");
-  serve->add_option("--data-dir", opt.data_dir, "Data directory (default $SAMVERKA_DATA_DIR or ./data)");
+  serve->add_option("--data-dir", opt.data_dir,
+                    "Data directory (default $SAMVERKA_DATA_DIR or ./data)");
   serve->add_option("--listen", opt.listen, "Address and port to listen on")->capture_default_str();
   serve->add_option("--base-domain", opt.base_domain, "Tenants answer at SLUG.BASE-DOMAIN")
       ->capture_default_str();

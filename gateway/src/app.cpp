@@ -1,0 +1,232 @@
+// The request pipeline (see app.hpp) and the routing table. Handlers live in handlers.cpp.
+#include "app.hpp"
+
+#include <boost/json.hpp>
+
+#include <chrono>
+
+#include "errors.hpp"
+#include "json_output.hpp"
+#include "log.hpp"
+
+namespace samverka::gateway {
+
+app::app(const app_config& cfg, std::shared_ptr<provisioning::registry> reg)
+    : cfg_(cfg),
+      registry_(reg),
+      pool_(cfg.data_dir, cfg.max_open_tenants),
+      directory_(std::move(reg), [this](std::string_view slug) { pool_.evict(slug); }) {
+  // The routing table: every tenant-scoped endpoint, in one place. Contract endpoints not built
+  // yet (sharing, search, groups, feed, SCIM) are deliberately absent and answer 404.
+  routes_.add("GET", "/", {&app::home_page, access::anyone});
+  routes_.add("POST", "/api/v1/auth/login", {&app::login, access::anyone});
+  routes_.add("POST", "/api/v1/auth/logout", {&app::logout, access::member});
+  routes_.add("GET", "/api/v1/me", {&app::me, access::member});
+  routes_.add("GET", "/api/v1/news", {&app::list_news, access::member});
+  routes_.add("POST", "/api/v1/news", {&app::create_news, access::member});
+  routes_.add("GET", "/api/v1/news/{id}", {&app::get_news, access::member});
+  routes_.add("PATCH", "/api/v1/news/{id}", {&app::update_news, access::member});
+  routes_.add("DELETE", "/api/v1/news/{id}", {&app::delete_news, access::member});
+  routes_.add("GET", "/api/v1/units", {&app::list_units, access::member});
+  routes_.add("GET", "/api/v1/users", {&app::list_users, access::member});
+}
+
+app::~app() {
+  stop_background();
+}
+
+result<std::unique_ptr<app>> app::open(const app_config& cfg) {
+  auto reg = provisioning::registry::open(cfg.data_dir);
+  if (!reg) return reg.err();
+  std::unique_ptr<app> a(new app(cfg, std::move(reg.value())));
+  if (auto r = a->directory_.refresh(); !r) return r.err();
+  return a;
+}
+
+void app::start_background() {
+  directory_.start();
+}
+void app::stop_background() {
+  directory_.stop();
+}
+
+http_response app::failure(const request_context& ctx, const error& e) {
+  if (e.kind == errc::internal)
+    log_event("error", "request failed",
+              {{"request_id", ctx.request_id}, {"code", e.code}, {"detail", e.message}});
+  return error_response(e);
+}
+
+http_response app::platform(request_context& ctx, const std::string& path, std::string& route) {
+  route = path;
+  if (ctx.req.method != "GET") {
+    auto res = error_response(405, "method_not_allowed", "use GET");
+    res.set_header("Allow", "GET");
+    return res;
+  }
+  if (path == "/healthz") return json_response(200, boost::json::object{{"status", "ok"}});
+  if (path == "/readyz") {
+    if (draining_) return error_response(503, "draining", "the server is shutting down");
+    if (!directory_.snapshot())
+      return error_response(503, "not_ready", "the tenant registry is not loaded");
+    return json_response(200, boost::json::object{{"status", "ready"}});
+  }
+  metrics_.set_open_stores(pool_.open_count());
+  http_response res;
+  res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  res.body = metrics_.serialize();
+  return res;
+}
+
+result<principal> app::authenticate(request_context& ctx) {
+  auto creds = extract_credentials(ctx.req);
+  if (!creds) return creds.err();
+  if (!*creds) return error(errc::unauthenticated, "unauthenticated", "sign in first");
+  const auto token = split_token((*creds)->token);
+  const error bad_token(errc::unauthenticated, "unauthenticated",
+                        "the session is invalid or has expired; sign in again");
+  if (!token) return bad_token;
+  // The home tenant vouches for the session; a suspended or deleted home vouches for no one.
+  const auto* home = ctx.snap->find(token->home);
+  if (!home || home->state != provisioning::tenant_state::active) return bad_token;
+  std::shared_ptr<tenant::store> home_store = ctx.store;
+  if (token->home != ctx.tenant->slug) {
+    auto s = pool_.get(home->slug, home->id);
+    if (!s) return s.err();
+    home_store = std::move(s.value());
+  }
+  auto session = home_store->resolve_session(token->secret);
+  if (!session) return session.err().kind == errc::unauthenticated ? bad_token : session.err();
+  if (token->home == ctx.tenant->slug) {
+    auto v = ctx.store->viewer_for(session->user_id);
+    if (!v) return v.err().kind == errc::not_found ? bad_token : v.err();
+    return principal{std::move(v.value()), std::move(**creds), *token};
+  }
+  // Cross-employed: the person must hold an active membership here.
+  auto v = ctx.store->viewer_for(session->email);
+  if (!v)
+    return v.err().kind == errc::not_found
+               ? error(errc::forbidden, "not_a_member", "you are not a member of this municipality")
+               : v.err();
+  return principal{std::move(v.value()), std::move(**creds), *token};
+}
+
+http_response app::dispatch(request_context& ctx, std::string& route) {
+  ctx.addr = resolve_tenant(ctx.req.host, ctx.req.target, cfg_.base_domain);
+  if (ctx.addr.base_path.empty() &&
+      (ctx.addr.path == "/healthz" || ctx.addr.path == "/readyz" || ctx.addr.path == "/metrics"))
+    return platform(ctx, ctx.addr.path, route);
+
+  if (ctx.addr.slug.empty())
+    return error_response(404, "tenant_not_found",
+                          "no municipality in the host name or the /t/SLUG path prefix");
+  const auto match = routes_.find(ctx.req.method, ctx.addr.path);
+  if (!match.tmpl.empty()) route = match.tmpl;
+
+  ctx.snap = directory_.snapshot();
+  ctx.tenant = ctx.snap ? ctx.snap->find(ctx.addr.slug) : nullptr;
+  if (!ctx.tenant) return error_response(404, "tenant_not_found", "no such municipality");
+  if (ctx.tenant->state != provisioning::tenant_state::active)
+    return failure(ctx, error(errc::suspended, "tenant_suspended",
+                              "this municipality's intranet is suspended by its operator"));
+
+  using outcome = router<action>::match::outcome;
+  if (match.result == outcome::not_found)
+    return error_response(404, "not_found", "no such endpoint");
+  if (match.result == outcome::method_not_allowed) {
+    auto res = error_response(405, "method_not_allowed", "use " + match.allow);
+    res.set_header("Allow", match.allow);
+    return res;
+  }
+  ctx.params = match.params;
+  auto query = parse_query(ctx.addr.query);
+  if (!query) return failure(ctx, query.err());
+  ctx.query = std::move(query.value());
+
+  auto store = pool_.get(ctx.tenant->slug, ctx.tenant->id);
+  if (!store) {
+    // E.g. a store at a newer schema, or files missing: the operator's problem, not the
+    // client's, so the client sees 503 and the details go to the log.
+    log_event("error", "cannot open tenant store",
+              {{"request_id", ctx.request_id},
+               {"tenant", ctx.tenant->slug},
+               {"code", store.err().code},
+               {"detail", store.err().message}});
+    return error_response(error(errc::unavailable, "tenant_unavailable",
+                                "this municipality cannot be served right now"));
+  }
+  ctx.store = std::move(store.value());
+
+  const action& act = match.found->handler;
+  if (act.who == access::member) {
+    auto who = authenticate(ctx);
+    if (!who) return failure(ctx, who.err());
+    if (!csrf_satisfied(ctx.req.method, who->creds, ctx.req.header(csrf_header_name)))
+      return error_response(403, "csrf_required",
+                            "cookie-authenticated requests that change data need the X-CSRF-Token "
+                            "header (csrf_token from login)");
+    ctx.who = std::move(who.value());
+  }
+  auto res = (this->*act.fn)(ctx);
+  if (!res) return failure(ctx, res.err());
+  return std::move(res.value());
+}
+
+namespace {
+
+// Headers every response carries; JSON is never cached (it is per-user), HTML gets a strict CSP.
+void finish_headers(http_response& res, const std::string& request_id) {
+  res.set_header("X-Request-Id", request_id);
+  res.set_header("X-Content-Type-Options", "nosniff");
+  if (res.content_type.empty() || res.content_type.starts_with("application/json")) {
+    res.set_header("Cache-Control", "no-store");
+  } else if (res.content_type.starts_with("text/html")) {
+    res.set_header("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
+    res.set_header("Cache-Control", "no-cache");
+  }
+}
+
+}  // namespace
+
+http_response app::handle(const http_request& req) {
+  const auto start = std::chrono::steady_clock::now();
+  request_context ctx{req, sanitize_request_id(req.header("x-request-id")), {}, {}, {}, {}, {}, {},
+                      {}};
+  std::string route = "unmatched";
+  http_response res;
+  try {
+    res = dispatch(ctx, route);
+  } catch (const std::exception& e) {
+    log_event("error", "handler threw", {{"request_id", ctx.request_id}, {"what", e.what()}});
+    res = error_response(error(errc::internal, "unexpected exception"));
+  } catch (...) {
+    log_event("error", "handler threw a non-exception", {{"request_id", ctx.request_id}});
+    res = error_response(error(errc::internal, "unexpected exception"));
+  }
+  try {
+    finish_headers(res, ctx.request_id);
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    metrics_.observe_request(route, req.method, res.status, secs);
+    log_access({ctx.request_id, ctx.tenant ? std::string_view(ctx.tenant->slug) : "", req.method,
+                route, res.status, secs * 1000});
+  } catch (const std::exception& e) {
+    // Logging or metrics failing (e.g. out of memory) must not take the response with it.
+  }
+  return res;
+}
+
+http_response app::reject(int status, std::string_view code, std::string_view message) {
+  http_response res = error_response(status, code, message);
+  res.close = true;
+  const std::string request_id = sanitize_request_id(std::nullopt);
+  try {
+    finish_headers(res, request_id);
+    metrics_.observe_request("unparsed", "OTHER", status, 0);
+    log_access({request_id, "", "-", "unparsed", status, 0});
+  } catch (const std::exception&) {
+  }
+  return res;
+}
+
+}  // namespace samverka::gateway

@@ -1,0 +1,345 @@
+// Tenant-scoped endpoints (CONTRACT.md, "Tenant-scoped HTTP API"). Each handler validates its
+// input with json_input/query, calls the tenant's store, and shapes the answer with json_output.
+// Authorisation by role is checked here; visibility of individual items is the store's job.
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include "app.hpp"
+#include "errors.hpp"
+#include "json_input.hpp"
+#include "json_output.hpp"
+#include "limits.hpp"
+#include "samverka/core/clock.hpp"
+#include "samverka/core/slug.hpp"
+#include "samverka/tenant/limits.hpp"
+
+namespace samverka::gateway {
+
+namespace {
+
+constexpr field_rule login_rules[] = {
+    {"email", json_type::string, true},
+    {"password", json_type::string, true},
+};
+
+constexpr field_rule audience_rules[] = {
+    {"units", json_type::string_array},
+    {"roles", json_type::string_array},
+};
+
+constexpr field_rule create_news_rules[] = {
+    {"title", json_type::string, true},      {"body", json_type::string, true},
+    {"summary", json_type::string},          {"audience", json_type::object, false, audience_rules},
+    {"share_with", json_type::string_array}, {"shareable", json_type::boolean},
+};
+
+constexpr field_rule update_news_rules[] = {
+    {"title", json_type::string},
+    {"summary", json_type::string},
+    {"body", json_type::string},
+    {"audience", json_type::object, false, audience_rules},
+};
+
+tenant::audience audience_from(const boost::json::object* o) {
+  tenant::audience a;
+  if (!o) return a;
+  a.units = get_strings(*o, "units").value_or(std::vector<std::string>{});
+  a.roles = get_strings(*o, "roles").value_or(std::vector<std::string>{});
+  return a;
+}
+
+bool is_editor(const principal& p) {
+  return tenant::has(p.viewer.roles, tenant::role::editor) ||
+         tenant::has(p.viewer.roles, tenant::role::admin);
+}
+
+error not_an_editor() {
+  return error(errc::forbidden, "forbidden", "only editors may publish or change news");
+}
+
+error no_such_news() {
+  return error(errc::not_found, "not_found", "no such news item");
+}
+
+std::string html_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+http_response no_content() {
+  http_response res;
+  res.status = 204;
+  return res;
+}
+
+}  // namespace
+
+result<http_response> app::home_page(request_context& ctx) {
+  const std::string name = html_escape(ctx.tenant->name);
+  const std::string api = html_escape(ctx.addr.base_path) + "/api/v1/";
+  http_response res;
+  res.content_type = "text/html; charset=utf-8";
+  res.body =
+      "<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      "<title>" +
+      name +
+      " – intranät</title>\n</head>\n<body>\n<main>\n"
+      "<h1>" +
+      name +
+      "</h1>\n"
+      "<p>Välkommen till kommunens intranät. Nyheter, grupper och dokument nås genom "
+      "programmeringsgränssnittet (API) under <code>" +
+      api +
+      "</code>.</p>\n"
+      "<p>Logga in med <code>POST " +
+      api +
+      "auth/login</code> och din e-postadress "
+      "och ditt lösenord; se sedan <a href=\"" +
+      api + "me\">" + api +
+      "me</a>.</p>\n"
+      "</main>\n</body>\n</html>\n";
+  return res;
+}
+
+result<http_response> app::login(request_context& ctx) {
+  auto body = parse_json_body(ctx.req, login_rules);
+  if (!body) return body.err();
+  const std::string email = ascii_lower(*get_string(*body, "email"));
+  const std::string password = *get_string(*body, "password");
+  const std::string& slug = ctx.tenant->slug;
+  const std::string account = slug + "\n" + email;
+  const auto now = login_throttle::clock::now();
+
+  if (const auto wait = throttle_.blocked(ctx.req.remote_addr, account, now)) {
+    return error_response(
+        error(errc::throttled, "too_many_attempts", "too many failed sign-ins; try again later"),
+        *wait);
+  }
+  // Only the tenant owning the e-mail's domain authenticates its people (team notes); a domain
+  // nobody owns authenticates where the person has a local password.
+  const auto owner = ctx.snap->owner_of(email_domain(email));
+  std::optional<tenant::user> user;
+  if ((!owner || *owner == slug) && email.size() <= limits::max_email) {
+    auto u = ctx.store->verify_password(email, password);
+    if (u)
+      user = std::move(u.value());
+    else if (u.err().kind != errc::unauthenticated)
+      return u.err();
+  }
+  if (!user) {
+    throttle_.record_failure(ctx.req.remote_addr, account, now);
+    metrics_.login_failed();
+    return error(errc::unauthenticated, "invalid_credentials", "wrong e-mail address or password");
+  }
+  throttle_.record_success(account);
+
+  auto secret = ctx.store->create_session(user->id);
+  if (!secret) return secret.err();
+  const std::string token = slug + "." + secret.value();
+  auto session = ctx.store->resolve_session(secret.value());
+  const std::int64_t expires_ms =
+      session
+          ? session->expires_at_ms
+          : now_ms() +
+                std::chrono::duration_cast<std::chrono::milliseconds>(tenant::limits::session_ttl)
+                    .count();
+  const std::string csrf = csrf_token_for(token);
+
+  boost::json::object out;
+  out["token"] = token;
+  out["csrf_token"] = csrf;
+  out["user"] = user_json(*user);
+  out["tenant"] = boost::json::object{{"slug", slug}, {"name", ctx.tenant->name}};
+  out["expires_at"] = to_rfc3339(expires_ms);
+  http_response res = json_response(200, out);
+  const auto max_age =
+      std::chrono::duration_cast<std::chrono::seconds>(tenant::limits::session_ttl);
+  res.set_header("Set-Cookie", session_cookie(token, max_age, ctx.req.tls));
+  res.set_header("Set-Cookie", csrf_cookie(csrf, max_age, ctx.req.tls));
+  return res;
+}
+
+result<http_response> app::logout(request_context& ctx) {
+  const auto& who = *ctx.who;
+  std::shared_ptr<tenant::store> home = ctx.store;
+  if (who.token.home != ctx.tenant->slug) {
+    const auto* t = ctx.snap->find(who.token.home);
+    if (!t) return error(errc::unauthenticated, "unauthenticated", "the session is invalid");
+    auto s = pool_.get(t->slug, t->id);
+    if (!s) return s.err();
+    home = std::move(s.value());
+  }
+  if (auto r = home->revoke_session(who.token.secret); !r) return r.err();
+  http_response res = no_content();
+  res.set_header("Set-Cookie", expired_cookie(session_cookie_name, true, ctx.req.tls));
+  res.set_header("Set-Cookie", expired_cookie(csrf_cookie_name, false, ctx.req.tls));
+  return res;
+}
+
+result<http_response> app::me(request_context& ctx) {
+  const auto& v = ctx.who->viewer;
+  auto user = ctx.store->get_user(v.user_id);
+  if (!user) return user.err();
+  auto slugs = registry_->memberships(v.email);
+  if (!slugs) return slugs.err();
+  std::set<std::string> member_of(slugs->begin(), slugs->end());
+  member_of.insert(ctx.tenant->slug);  // holding a viewer here is a membership by definition
+  boost::json::array memberships;
+  for (const auto& slug : member_of) {
+    const auto* t = ctx.snap->find(slug);
+    if (!t || t->state != provisioning::tenant_state::active) continue;
+    memberships.push_back(boost::json::object{{"slug", t->slug}, {"name", t->name}});
+  }
+  boost::json::object out;
+  out["user"] = user_json(*user);
+  out["tenant"] = boost::json::object{{"slug", ctx.tenant->slug}, {"name", ctx.tenant->name}};
+  out["memberships"] = std::move(memberships);
+  return json_response(200, out);
+}
+
+result<http_response> app::list_news(request_context& ctx) {
+  auto scope = parse_scope(param(ctx.query, "scope"));
+  if (!scope) return scope.err();
+  auto limit = parse_limit(param(ctx.query, "limit"));
+  if (!limit) return limit.err();
+  auto cursor = parse_cursor(param(ctx.query, "cursor"));
+  if (!cursor) return cursor.err();
+  auto page = ctx.store->list_news(
+      ctx.who->viewer, *scope, *limit,
+      cursor.value() ? std::optional<std::string_view>(**cursor) : std::nullopt);
+  if (!page) return page.err();
+  boost::json::array items;
+  for (const auto& n : page->items) items.push_back(news_json(n));
+  boost::json::object out;
+  out["items"] = std::move(items);
+  if (page->next_cursor)
+    out["next_cursor"] = *page->next_cursor;
+  else
+    out["next_cursor"] = nullptr;
+  return json_response(200, out);
+}
+
+result<http_response> app::create_news(request_context& ctx) {
+  if (!is_editor(*ctx.who)) return not_an_editor();
+  auto body = parse_json_body(ctx.req, create_news_rules);
+  if (!body) return body.err();
+  tenant::news_draft draft;
+  draft.title = *get_string(*body, "title");
+  draft.body = *get_string(*body, "body");
+  draft.summary = get_string(*body, "summary").value_or("");
+  draft.target = audience_from(get_object(*body, "audience"));
+
+  // Sharing is validated as the contract says (a non-partner is refused, nothing published), but
+  // delivering to partners is not built yet: a valid share is 501 rather than silently dropped.
+  const auto share_with = get_strings(*body, "share_with").value_or(std::vector<std::string>{});
+  if (share_with.size() > limits::max_share_with)
+    return error(errc::invalid_input, "invalid_field",
+                 "field \"share_with\" names more than " + std::to_string(limits::max_share_with) +
+                     " municipalities");
+  for (const auto& slug : share_with) {
+    const bool known = valid_slug(slug) && ctx.snap->find(slug);
+    auto partners = known ? registry_->are_partners(ctx.tenant->slug, slug) : result<bool>(false);
+    if (!partners) return partners.err();
+    if (!*partners)
+      return error(errc::unprocessable, "not_a_partner",
+                   "\"" + slug + "\" is not a partner municipality; nothing was published");
+  }
+  if (!share_with.empty() || get_bool(*body, "shareable").value_or(false))
+    return error(errc::unavailable, "not_implemented",
+                 "sharing news with partners is not available yet; nothing was published");
+
+  auto item = ctx.store->create_news(ctx.who->viewer, draft);
+  if (!item) return item.err();
+  http_response res = json_response(201, news_json(*item));
+  res.set_header("Location", ctx.addr.base_path + "/api/v1/news/" + std::to_string(item->id));
+  return res;
+}
+
+result<http_response> app::get_news(request_context& ctx) {
+  const auto id = parse_id(ctx.params.at(0));
+  if (!id) return no_such_news();
+  auto item = ctx.store->get_news(ctx.who->viewer, *id);
+  if (!item) return item.err();
+  return json_response(200, news_json(*item));
+}
+
+result<http_response> app::update_news(request_context& ctx) {
+  if (!is_editor(*ctx.who)) return not_an_editor();
+  const auto id = parse_id(ctx.params.at(0));
+  if (!id) return no_such_news();
+  auto body = parse_json_body(ctx.req, update_news_rules);
+  if (!body) return body.err();
+  tenant::news_patch patch;
+  patch.title = get_string(*body, "title");
+  patch.summary = get_string(*body, "summary");
+  patch.body = get_string(*body, "body");
+  if (const auto* a = get_object(*body, "audience")) patch.target = audience_from(a);
+  auto item = ctx.store->update_news(ctx.who->viewer, *id, patch);
+  if (!item) return item.err();
+  return json_response(200, news_json(*item));
+}
+
+result<http_response> app::delete_news(request_context& ctx) {
+  if (!is_editor(*ctx.who)) return not_an_editor();
+  const auto id = parse_id(ctx.params.at(0));
+  if (!id) return no_such_news();
+  if (auto r = ctx.store->delete_news(ctx.who->viewer, *id); !r) return r.err();
+  return no_content();
+}
+
+result<http_response> app::list_units(request_context& ctx) {
+  auto units = ctx.store->list_units();
+  if (!units) return units.err();
+  boost::json::array items;
+  for (const auto& u : *units) {
+    boost::json::object o{{"id", u.id}, {"name", u.name}};
+    if (u.parent_id)
+      o["parent_id"] = *u.parent_id;
+    else
+      o["parent_id"] = nullptr;
+    items.push_back(std::move(o));
+  }
+  return json_response(200, boost::json::object{{"items", std::move(items)}});
+}
+
+result<http_response> app::list_users(request_context& ctx) {
+  if (!tenant::has(ctx.who->viewer.roles, tenant::role::admin))
+    return error(errc::forbidden, "forbidden", "only administrators may list people");
+  auto users = ctx.store->list_users();
+  if (!users) return users.err();
+  boost::json::array items;
+  for (const auto& u : *users) {
+    auto o = user_json(u);
+    o["active"] = u.active;
+    items.push_back(std::move(o));
+  }
+  return json_response(200, boost::json::object{{"items", std::move(items)}});
+}
+
+}  // namespace samverka::gateway

@@ -1,0 +1,57 @@
+#include "json_output.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include "samverka/core/clock.hpp"
+
+namespace samverka::gateway {
+
+namespace {
+
+boost::json::array strings(const std::vector<std::string>& v) {
+  boost::json::array a;
+  a.reserve(v.size());
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+}  // namespace
+
+http_response json_response(int status, const boost::json::value& v) {
+  http_response res;
+  res.status = status;
+  res.content_type = "application/json";
+  res.body = boost::json::serialize(v);
+  return res;
+}
+
+boost::json::object news_json(const tenant::news_item& n) {
+  boost::json::object o;
+  o["id"] = n.id;
+  o["title"] = n.title;
+  o["summary"] = n.summary;
+  o["body"] = n.body;
+  o["published_at"] = to_rfc3339(n.published_at_ms);
+  o["updated_at"] = to_rfc3339(n.updated_at_ms ? n.updated_at_ms : n.published_at_ms);
+  o["author"] = boost::json::object{{"name", n.author_name}};
+  o["audience"] =
+      boost::json::object{{"units", strings(n.target.units)}, {"roles", strings(n.target.roles)}};
+  if (n.source)
+    o["source"] = boost::json::object{
+        {"slug", n.source->slug}, {"name", n.source->name}, {"news_id", n.source->news_id}};
+  else
+    o["source"] = nullptr;
+  return o;
+}
+
+boost::json::object user_json(const tenant::user& u) {
+  boost::json::object o;
+  o["id"] = u.id;
+  o["email"] = u.email;
+  o["name"] = u.name;
+  o["roles"] = strings(tenant::role_names(u.roles));
+  o["units"] = strings(u.units);
+  return o;
+}
+
+}  // namespace samverka::gateway

@@ -1,0 +1,22 @@
+// JSON responses and the contract's shapes of domain values (NEWS, user).
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include "http_types.hpp"
+#include "samverka/tenant/model.hpp"
+
+namespace samverka::gateway {
+
+// A response with `v` serialised as application/json.
+http_response json_response(int status, const boost::json::value& v);
+
+// NEWS: {"id","title","summary","body","published_at","updated_at","author":{"name"},
+//        "audience":{"units","roles"},"source":null|{"slug","name","news_id"}}.
+boost::json::object news_json(const tenant::news_item& n);
+
+// {"id","email","name","roles":[...],"units":[...]}.
+boost::json::object user_json(const tenant::user& u);
+
+}  // namespace samverka::gateway
