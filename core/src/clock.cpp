@@ -11,21 +11,52 @@ std::int64_t now_ms() noexcept {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+namespace {
+// Writes `v` as exactly `n` decimal digits at `out`.
+char* put_digits(char* out, int v, int n) {
+  for (int i = n - 1; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  return out + n;
+}
+}  // namespace
+
+// Formatted by hand from civil_from_days (Howard Hinnant's algorithm): gmtime_r and snprintf
+// cost thousands of instructions each, and every NEWS object carries two timestamps.
 std::string to_rfc3339(std::int64_t unix_ms) {
   std::int64_t secs = unix_ms >= 0 ? unix_ms / 1000 : (unix_ms - 999) / 1000;
-  int ms = static_cast<int>(unix_ms - secs * 1000);
-  std::time_t t = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  if (ms == 0) {
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  } else {
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+  const int ms = static_cast<int>(unix_ms - secs * 1000);
+  std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+  const int sod = static_cast<int>(secs - days * 86400);
+  days += 719468;
+  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(days - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
+  if (y < 0 || y > 9999) return "0000-01-01T00:00:00Z";  // outside RFC 3339's four-digit years
+  char buf[32];
+  char* p = put_digits(buf, static_cast<int>(y), 4);
+  *p++ = '-';
+  p = put_digits(p, static_cast<int>(m), 2);
+  *p++ = '-';
+  p = put_digits(p, static_cast<int>(d), 2);
+  *p++ = 'T';
+  p = put_digits(p, sod / 3600, 2);
+  *p++ = ':';
+  p = put_digits(p, sod / 60 % 60, 2);
+  *p++ = ':';
+  p = put_digits(p, sod % 60, 2);
+  if (ms != 0) {
+    *p++ = '.';
+    p = put_digits(p, ms, 3);
   }
-  return buf;
+  *p++ = 'Z';
+  return std::string(buf, p);
 }
 
 namespace {

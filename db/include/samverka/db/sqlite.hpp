@@ -46,6 +46,8 @@ class connection {
   statement prepare(std::string_view sql);
   // Cached prepared statement for hot paths (reset on each call).
   statement& cached(std::string_view sql);
+  // Runs one cached statement without results (BEGIN, COMMIT, ...).
+  void run_cached(std::string_view sql);
   std::int64_t last_insert_rowid() const noexcept;
   int changes() const noexcept;
   // PRAGMA user_version.
