@@ -44,6 +44,39 @@
 #include <vector>
 
 namespace samverka::tenant {
+
+// Escapes the five characters that can end or open markup in text or a quoted attribute value.
+void append_html_escaped(std::string& out, std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+}
+
+std::string html_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 16);
+  append_html_escaped(out, s);
+  return out;
+}
+
 namespace {
 
 using namespace std::string_view_literals;
@@ -89,31 +122,6 @@ bool iequals_prefix(std::string_view text, std::size_t at, std::string_view lowe
     if (ascii_lower(text[at + i]) != lower_prefix[i]) return false;
   }
   return true;
-}
-
-// Escapes the five characters that can end or open markup in text or a quoted attribute value.
-void append_escaped(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -264,11 +272,11 @@ class token_normaliser {
       skip_end_tag();
     } else if (tag.name == "xmp") {
       const std::size_t end = raw_text_end(tag.name);
-      append_escaped(out_, in_.substr(pos_, end - pos_));
+      append_html_escaped(out_, in_.substr(pos_, end - pos_));
       pos_ = end;
       skip_end_tag();
     } else if (tag.name == "plaintext") {
-      append_escaped(out_, in_.substr(pos_));  // everything after <plaintext> is text
+      append_html_escaped(out_, in_.substr(pos_));  // everything after <plaintext> is text
       pos_ = in_.size();
     } else if (tag.name == "svg" || tag.name == "math") {
       if (!tag.self_closing) skip_foreign(tag.name);
@@ -622,14 +630,14 @@ class safe_html_writer {
     // second to survive re-parsing.
     if (pre_just_opened_ && s.front() == '\n') out_ += '\n';
     pre_just_opened_ = false;
-    append_escaped(out_, s);
+    append_html_escaped(out_, s);
   }
 
   void attribute(std::string_view name, std::string_view value) {
     out_ += ' ';
     out_ += name;
     out_ += "=\"";
-    append_escaped(out_, value);
+    append_html_escaped(out_, value);
     out_ += '"';
   }
 

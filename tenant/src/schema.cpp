@@ -17,6 +17,12 @@
 #include "samverka/db/sqlite.hpp"
 #include "samverka/tenant/limits.hpp"
 #include "samverka/tenant/store.hpp"
+#include "schema_sharing.hpp"
+#include "schema_social.hpp"
+#include "schema_content.hpp"
+#include "schema_directory.hpp"
+#include "schema_search.hpp"
+#include "search_text.hpp"
 
 namespace samverka::tenant {
 
@@ -95,7 +101,7 @@ CREATE TABLE news_units(
 CREATE INDEX news_units_unit ON news_units(unit_id, news_id);
 )sql";
 
-constexpr std::array<std::string_view, 1> migrations{v1};
+constexpr std::array migrations{v1, schema::schema_social, schema_sharing, schema::schema_content, schema::schema_search, schema::schema_directory};
 
 error too_new(int found, errc kind) {
   return error(kind, "schema_too_new",
@@ -117,6 +123,9 @@ int current_schema_version() noexcept {
 namespace schema {
 
 result<int> migrate(db::connection& c) {
+  // The search migration and the index triggers need the Swedish tokenizer (search_text.hpp).
+  if (search_text::register_on(c.raw()) != SQLITE_OK)
+    return error(errc::internal, "cannot register the search tokenizer");
   db::write_txn tx(c);
   const int before = c.user_version();
   if (before > current_schema_version()) return too_new(before, errc::conflict);

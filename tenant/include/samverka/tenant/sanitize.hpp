@@ -12,6 +12,10 @@ namespace samverka::tenant {
 // elements are dropped but their text kept (script/style/iframe content is dropped whole).
 std::string sanitize_html(std::string_view untrusted);
 
+// Appends `s` to `out` with & < > " ' escaped: safe in HTML text and quoted attribute values.
+void append_html_escaped(std::string& out, std::string_view s);
+std::string html_escape(std::string_view s);
+
 // Plain text of `untrusted` HTML (for titles, summaries and search).
 std::string html_to_text(std::string_view untrusted);
 

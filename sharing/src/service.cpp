@@ -1,0 +1,323 @@
+// The sharing service and its relay (see service.hpp for the delivery steps; the copy and outbox
+// state machines are in tenant/src/sharing.cpp).
+//
+// Design notes:
+//  1. Every cross-tenant step re-checks the registry: both tenants registered, partners, and the
+//     receiver active. A suspended receiver is never written; its rows wait (failing,
+//     "receiver_suspended") and are retried at once when the registry changes (resume).
+//  2. The relay owns no durable state. backlog_ and partners_ are caches rebuilt at start from the
+//     outboxes and the registry, which is why a restart after SIGKILL delivers everything.
+//  3. Passes are serialised (deliver_mu_): two passes over one source could apply the same rows
+//     twice, which is harmless (apply is idempotent), but would waste a receiver transaction.
+//  4. Deliveries of one pass run one after another: ~1 ms per receiver transaction, so 50 partners
+//     take tens of ms. Fanning out per receiver over a small thread pool is the road not taken
+//     until one node serves hundreds of partners per item.
+#include "samverka/sharing/service.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+#include "samverka/core/clock.hpp"
+#include "samverka/core/slug.hpp"
+
+namespace samverka::sharing {
+
+using provisioning::tenant_info;
+using provisioning::tenant_state;
+
+std::chrono::milliseconds backoff(std::int64_t attempts) noexcept {
+  if (attempts < 1) attempts = 1;
+  auto d = first_retry;
+  for (std::int64_t i = 1; i < attempts && d < max_retry; ++i) d *= 2;
+  return std::min(d, max_retry);
+}
+
+namespace {
+
+error not_a_partner(std::string_view slug) {
+  return error(errc::unprocessable, "not_a_partner",
+               "\"" + std::string(slug) + "\" is not a partner municipality; nothing was changed");
+}
+
+// Partners of every tenant, from the registry's symmetric pairs.
+result<std::map<std::string, std::set<std::string>>> partner_map(provisioning::registry& reg) {
+  auto tenants = reg.list_tenants();
+  if (!tenants) return tenants.err();
+  auto pairs = reg.partnerships();
+  if (!pairs) return pairs.err();
+  std::map<std::string, std::set<std::string>> out;
+  for (const auto& t : *tenants) out[t.slug];
+  for (const auto& p : *pairs) {
+    out[p.a].insert(p.b);
+    out[p.b].insert(p.a);
+  }
+  return out;
+}
+
+}  // namespace
+
+service::service(std::shared_ptr<provisioning::registry> reg, store_opener open,
+                 std::unique_ptr<delivery_queue> queue)
+    : reg_(std::move(reg)), open_(std::move(open)), queue_(std::move(queue)) {}
+
+service::~service() {
+  stop();
+}
+
+void service::start() {
+  if (relay_.joinable() || stopping_) return;  // stop() is final: the queue is closed
+  // Test hook: SAMVERKA_SHARING_RELAY=off keeps committed changes in the outboxes undelivered,
+  // which is how the functional tests stage "killed between commit and delivery".
+  if (const char* v = std::getenv("SAMVERKA_SHARING_RELAY"); v && std::string_view(v) == "off")
+    return;
+  relay_ = std::thread([this] { run(); });
+}
+
+void service::stop() {
+  stopping_ = true;
+  queue_->close();
+  if (relay_.joinable()) relay_.join();
+}
+
+void service::wake(std::string_view source_slug) {
+  queue_->notify(source_slug);
+}
+
+result<std::shared_ptr<tenant::store>> service::open_active(std::string_view slug) {
+  auto t = reg_->get_tenant(slug);
+  if (!t) return t.err();
+  if (t->state != tenant_state::active)
+    return error(errc::suspended, "tenant_suspended", "tenant " + t->slug + " is suspended");
+  return open_(*t);
+}
+
+void service::run() {
+  // Start: every source may hold rows committed before a crash (design note 2). Cost: one store
+  // open and one short transaction per tenant, once per server start.
+  registry_version_ = reg_->data_version();
+  on_registry_change();
+  if (auto tenants = reg_->list_tenants())
+    for (const auto& t : *tenants) queue_->notify(t.slug);
+  while (!stopping_) {
+    auto slug = queue_->next(registry_poll);
+    if (stopping_) break;
+    if (const auto v = reg_->data_version(); v != registry_version_) {
+      registry_version_ = v;
+      on_registry_change();
+    }
+    if (slug) deliver(*slug, false);
+  }
+}
+
+void service::on_registry_change() {
+  auto now = partner_map(*reg_);
+  if (!now) return;  // the registry is busy; the next poll tries again
+  std::vector<std::string> changed;
+  std::vector<std::string> backlog;
+  {
+    std::lock_guard lk(state_mu_);
+    for (const auto& [slug, partners] : *now) {
+      const bool first = !partners_;
+      if (first || !partners_->contains(slug) || partners_->at(slug) != partners)
+        changed.push_back(slug);
+    }
+    backlog.assign(backlog_.begin(), backlog_.end());
+  }
+  for (const auto& slug : changed) {
+    auto s = open_active(slug);
+    if (!s) continue;
+    const auto& set = now->at(slug);
+    (void)(*s)->sharing_partners_changed(std::vector<std::string>(set.begin(), set.end()));
+  }
+  {
+    std::lock_guard lk(state_mu_);
+    partners_ = std::move(*now);
+  }
+  // A resumed receiver or source: retry every waiting row now rather than at its backoff time.
+  for (const auto& slug : backlog) deliver(slug, true);
+}
+
+std::size_t service::deliver(std::string_view source_slug, bool all) {
+  std::lock_guard pass(deliver_mu_);
+  auto src_info = reg_->get_tenant(source_slug);
+  if (!src_info) return 0;
+  if (src_info->state != tenant_state::active) {
+    std::lock_guard lk(state_mu_);
+    backlog_.insert(std::string(source_slug));  // a suspended source delivers after resume
+    return 0;
+  }
+  auto src = open_(*src_info);
+  if (!src) return 0;
+  auto tenants = reg_->list_tenants();
+  auto partners = partner_map(*reg_);
+  if (!tenants || !partners) return 0;
+  std::map<std::string, const tenant_info*, std::less<>> by_slug;
+  for (const auto& t : *tenants) by_slug[t.slug] = &t;
+  const auto& mine = (*partners)[src_info->slug];
+
+  std::size_t delivered = 0;
+  std::set<std::string> gone;  // receivers that are no longer partners
+  for (;;) {
+    auto jobs = (*src)->due_outbox(now_ms(), all, delivery_batch);
+    if (!jobs || jobs->empty()) break;
+    for (const auto& job : *jobs) {
+      auto fail = [&](const std::string& why) {
+        const auto next = now_ms() + backoff(job.attempts + 1).count();
+        (void)(*src)->outbox_failed(job.id, why, next);
+      };
+      auto it = by_slug.find(job.partner);
+      if (it == by_slug.end() || !mine.contains(job.partner)) {
+        gone.insert(job.partner);
+        fail("not_a_partner: the partnership has ended");
+        continue;
+      }
+      if (it->second->state != tenant_state::active) {
+        fail("receiver_suspended: " + job.partner + " is suspended; delivered after resume");
+        continue;
+      }
+      auto dst = open_(*it->second);
+      if (!dst) {
+        fail(dst.err().code + ": " + dst.err().message);
+        continue;
+      }
+      tenant::share_message m{src_info->slug, src_info->name, job.via, job.payload};
+      auto applied = (*dst)->sharing_apply(m);
+      if (!applied) {
+        fail(applied.err().code + ": " + applied.err().message);
+        continue;
+      }
+      if ((*src)->outbox_delivered(job.id)) ++delivered;
+    }
+    if (jobs->size() < delivery_batch) break;
+    all = false;  // rows failed in this pass are not due again yet
+  }
+  // The partnership ended before the relay noticed the registry change: end it on both sides now.
+  if (!gone.empty()) {
+    (void)(*src)->sharing_partners_changed(std::vector<std::string>(mine.begin(), mine.end()));
+    for (const auto& slug : gone) {
+      auto it = by_slug.find(slug);
+      if (it == by_slug.end() || it->second->state != tenant_state::active) continue;
+      const auto& theirs = (*partners)[slug];
+      if (auto dst = open_(*it->second))
+        (void)(*dst)->sharing_partners_changed(
+            std::vector<std::string>(theirs.begin(), theirs.end()));
+    }
+  }
+
+  auto next = (*src)->next_outbox_due();
+  std::lock_guard lk(state_mu_);
+  if (next && *next) {
+    backlog_.insert(src_info->slug);
+    const auto wait = std::chrono::milliseconds(std::max<std::int64_t>(0, **next - now_ms()));
+    queue_->notify_at(src_info->slug, delivery_queue::clock::now() + wait);
+  } else {
+    backlog_.erase(src_info->slug);
+  }
+  return delivered;
+}
+
+result<void> service::check_partners(std::string_view slug,
+                                     const std::vector<std::string>& partners) {
+  for (const auto& p : partners) {
+    if (!valid_slug(p) || p == slug) return not_a_partner(p);
+    auto ok = reg_->are_partners(slug, p);
+    if (!ok) return ok.err();
+    if (!*ok) return not_a_partner(p);
+  }
+  return {};
+}
+
+result<std::vector<tenant::news_item>> service::catalog(std::string_view caller,
+                                                        std::string_view from) {
+  const error hidden(errc::not_found, "unknown_partner", "no partner municipality by that name");
+  if (!valid_slug(from) || from == caller) return hidden;
+  auto ok = reg_->are_partners(caller, from);
+  if (!ok) return ok.err();
+  if (!*ok) return hidden;
+  auto src = open_active(from);
+  if (!src)
+    return src.err().kind == errc::suspended
+               ? error(errc::unavailable, "partner_unavailable",
+                       "that partner's intranet is suspended right now")
+               : src.err();
+  return (*src)->sharing_catalog();
+}
+
+result<tenant::news_item> service::borrow(std::string_view borrower, tenant::store& borrower_store,
+                                          const tenant::viewer& who, std::string_view from,
+                                          std::int64_t news_id,
+                                          const std::optional<tenant::audience>& target) {
+  if (!tenant::has(who.roles, tenant::role::editor) && !tenant::has(who.roles, tenant::role::admin))
+    return error(errc::forbidden, "editor_required", "only editors borrow news");
+  const error hidden(errc::not_found, "unknown_partner", "no partner municipality by that name");
+  if (!valid_slug(from) || from == borrower) return hidden;
+  auto ok = reg_->are_partners(borrower, from);
+  if (!ok) return ok.err();
+  if (!*ok) return hidden;
+  auto src_info = reg_->get_tenant(from);
+  if (!src_info) return src_info.err();
+  if (src_info->state != tenant_state::active)
+    return error(errc::unavailable, "partner_unavailable", "that partner is suspended right now");
+  auto src = open_(*src_info);
+  if (!src) return src.err();
+  // Source first, with an outbox row: if the apply below is lost, the relay delivers the same
+  // revision later (as an accepted borrow).
+  auto payload = (*src)->lend_news(news_id, borrower);
+  if (!payload) return payload.err();
+  tenant::share_message m{src_info->slug, src_info->name, tenant::share_via::borrow, *payload};
+  auto applied = borrower_store.sharing_apply(m, target.value_or(tenant::audience{}), who.email);
+  if (!applied) return applied.err();
+  wake(src_info->slug);
+  auto copy = borrower_store.sharing_copy_of(src_info->slug, news_id);
+  if (!copy) return copy.err();
+  if (!*copy || !(*copy)->local_news_id)
+    return error(errc::internal, "borrowed copy has no local news item");
+  if ((*copy)->status != tenant::copy_status::accepted)
+    return error(errc::conflict, "withdrawn", "the partner has withdrawn this item");
+  auto item = borrower_store.get_news(who, *(*copy)->local_news_id);
+  if (!item) return item.err();
+  return std::move(*item);
+}
+
+result<std::vector<copy_report>> service::distribution(std::string_view source, tenant::store& src,
+                                                       const tenant::viewer& who,
+                                                       std::int64_t news_id) {
+  auto entries = src.distribution(who, news_id);
+  if (!entries) return entries.err();
+  std::vector<copy_report> out;
+  for (auto& e : *entries) {
+    copy_report r;
+    r.state = e.state;
+    auto info = reg_->get_tenant(e.partner);
+    r.partner_name = info ? info->name : e.partner;
+    // The receiver's decision, read from its store when it is reachable (design note 1); the
+    // source never stores it, so it cannot go stale.
+    if (info && info->state == tenant_state::active && e.state != "ended") {
+      if (auto dst = open_(*info)) {
+        if (auto copy = (*dst)->sharing_copy_of(source, news_id); copy && *copy) {
+          r.copy = std::move(**copy);
+          if (!r.copy->linked)
+            r.state = "unlinked";
+          else if (r.copy->status != tenant::copy_status::pending)
+            r.state = std::string(tenant::to_string(r.copy->status));
+          else if (e.state == "delivered")
+            r.state = "delivered";
+        }
+      }
+    }
+    r.delivery = std::move(e);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void service::record_at_source(const tenant::shared_copy& copy, std::string_view receiver,
+                               std::string_view action, std::string_view actor) {
+  auto src = open_active(copy.source_slug);
+  if (!src) return;  // best effort: the receiver's own audit line is the record of truth
+  (void)(*src)->sharing_record(std::string(receiver) + ":" + std::string(actor), action,
+                               copy.source_news_id, receiver, "by the receiving municipality");
+}
+
+}  // namespace samverka::sharing
