@@ -16,6 +16,8 @@
 #include <boost/json.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -23,8 +25,11 @@
 #include <string>
 #include <vector>
 
+#include "backup.hpp"
+#include "csv_import.hpp"  // directory feature
 #include "samverka/core/clock.hpp"
 #include "samverka/core/slug.hpp"
+#include "samverka/provisioning/digest.hpp"
 #include "samverka/provisioning/registry.hpp"
 #include "samverka/tenant/limits.hpp"
 #include "samverka/tenant/model.hpp"
@@ -291,6 +296,8 @@ void user_add(context& c, const user_add_args& a) {
   if (auto r = c.r().add_membership(email, t.slug); !r)
     throw cli_exit{exit_failed,
                    "user added, but recording the membership failed: " + r.err().message};
+  // (sharing feature) membership changes are on the tenant's sharing audit trail.
+  (void)store->sharing_record("operator", "membership_added", std::nullopt, "", email);
   if (c.json) return print_json(user_json(added));
   std::cout << "added " << added.email << " to " << t.slug << " (user " << added.id << ", roles "
             << join(tenant::role_names(added.roles)) << ")\n";
@@ -337,6 +344,162 @@ void unit_list(context& c, const std::string& slug) {
   for (const auto& u : units)
     rows.push_back({std::to_string(u.id), u.name, parent_name(u).value_or("")});
   print_table({"ID", "NAME", "PARENT"}, rows);
+}
+
+// --- Backups (ops feature) ----------------------------------------------------------------
+
+void backup_run(context& c, const std::string& dir) {
+  auto m = take(backup::create(c.r(), dir));
+  if (c.json) {
+    json::array tenants;
+    for (const auto& t : m.tenants)
+      tenants.push_back(json::object{{"slug", t.slug}, {"size_bytes", t.size_bytes}});
+    return print_json(json::object{{"dir", dir},
+                                   {"created_at", to_rfc3339(m.created_at_ms)},
+                                   {"tenants", std::move(tenants)},
+                                   {"partnerships", m.partnerships.size()}});
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& t : m.tenants) rows.push_back({t.slug, t.state, human_size(t.size_bytes)});
+  print_table({"SLUG", "STATE", "SIZE"}, rows);
+  std::cout << "backed up " << m.tenants.size() << " tenant(s) and " << m.partnerships.size()
+            << " partnership(s) to " << dir << '\n';
+}
+
+void restore_run(context& c, const std::string& dir, const std::vector<std::string>& only) {
+  auto outcomes = take(backup::restore(c.r(), dir, only));
+  auto word = [](backup::restore_outcome::kind k) {
+    using kind = backup::restore_outcome::kind;
+    return k == kind::restored ? "restored" : k == kind::exists ? "exists" : "failed";
+  };
+  std::size_t failed = 0;
+  json::array out;
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& o : outcomes) {
+    if (o.what == backup::restore_outcome::kind::failed) ++failed;
+    if (c.json)
+      out.push_back(json::object{{"slug", o.slug}, {"result", word(o.what)}, {"detail", o.detail}});
+    else
+      rows.push_back({o.slug, word(o.what), o.detail});
+  }
+  if (c.json)
+    print_json(out);
+  else
+    print_table({"SLUG", "RESULT", "DETAIL"}, rows);
+  if (failed)
+    throw cli_exit{exit_failed,
+                   std::to_string(failed) + " tenant(s) not restored (see the table above)"};
+}
+
+// --- Memberships and acceptance policies (sharing feature) --------------------------------
+
+// Ends `email`'s membership in tenant `slug`: the person is deactivated there (kept for the
+// authorship of what they wrote) and the registry forgets the membership. At the person's home
+// tenant this is deactivation, which ends their sessions and so their access everywhere at once.
+void user_remove(context& c, const std::string& slug, const std::string& raw_email) {
+  const auto email = ascii_lower(raw_email);
+  auto t = take(c.r().get_tenant(slug));
+  auto store = c.store(t.slug);
+  auto u = take(store->find_user(email));
+  take(store->set_active(u.id, false));
+  take(c.r().remove_membership(email, t.slug));
+  const auto owner = take(c.r().domain_owner(email_domain(email)));
+  const bool home = owner && *owner == t.slug;
+  (void)store->sharing_record("operator", "membership_removed", std::nullopt, "",
+                              email + (home ? " (home tenant: access ended everywhere)" : ""));
+  if (c.json)
+    return print_json(
+        json::object{{"tenant", t.slug}, {"email", email}, {"removed", true}, {"home", home}});
+  std::cout << "removed " << email << " from " << t.slug
+            << (home ? " (their home: their sessions end on every tenant)" : "") << '\n';
+}
+
+// Sets how `receiver` takes offers from partner `sender`: manual (an editor accepts) or auto.
+void partner_policy(context& c, const std::string& receiver, const std::string& sender,
+                    const std::string& mode) {
+  if (!take(c.r().are_partners(receiver, sender)))
+    throw cli_exit{exit_failed, sender + " is not a partner of " + receiver};
+  const auto p = mode == "auto" ? tenant::accept_policy::automatic : tenant::accept_policy::manual;
+  take(c.store(receiver)->set_accept_policy(sender, p, "operator"));
+  if (c.json)
+    return print_json(json::object{
+        {"receiver", receiver}, {"from", sender}, {"policy", std::string(tenant::to_string(p))}});
+  std::cout << receiver << " takes offers from " << sender << ": " << tenant::to_string(p) << '\n';
+}
+
+// --- Directory feature: CSV import of an HR export, SCIM settings ----------------------------
+
+// Imports people from an HR export, all or nothing: every problem is listed with its line and
+// nothing is applied; otherwise new people get their memberships recorded in the registry.
+void user_import(context& c, const std::string& slug, const std::string& file, bool dry_run) {
+  auto t = take(c.r().get_tenant(slug));
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw cli_exit{exit_failed, "cannot read " + file};
+  std::string text;
+  {
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  if (text.size() > csv::max_file_bytes)
+    throw cli_exit{exit_failed,
+                   file + " is larger than " + std::to_string(csv::max_file_bytes >> 20) + " MiB"};
+  auto parsed = csv::read_people(text);
+  std::vector<tenant::import_problem> problems = std::move(parsed.problems);
+  tenant::import_report rep;
+  auto store = c.store(t.slug);
+  if (problems.empty()) {
+    // Checked in the store too (inside the transaction), so rows are validated in one place.
+    rep = take(store->import_people(parsed.rows, dry_run));
+    problems = rep.problems;
+  }
+  if (!problems.empty()) {
+    std::sort(problems.begin(), problems.end(),
+              [](const auto& a, const auto& b) { return a.line < b.line; });
+    if (c.json) {
+      json::array out;
+      for (const auto& p : problems)
+        out.push_back(json::object{{"line", p.line}, {"message", p.message}});
+      print_json(json::object{{"imported", false}, {"problems", std::move(out)}});
+    } else {
+      for (const auto& p : problems)
+        std::cout << file << ":" << p.line << ": " << p.message << '\n';
+    }
+    throw cli_exit{exit_failed, std::to_string(problems.size()) + " problem(s) in " + file +
+                                    "; nothing was imported"};
+  }
+  if (!dry_run) {
+    for (const auto& row : parsed.rows)
+      if (auto r = c.r().add_membership(ascii_lower(row.email), t.slug); !r)
+        throw cli_exit{exit_failed,
+                       "imported, but recording a membership failed: " + r.err().message};
+  }
+  if (c.json)
+    return print_json(json::object{{"imported", !dry_run},
+                                   {"dry_run", dry_run},
+                                   {"created", rep.created},
+                                   {"updated", rep.updated},
+                                   {"unchanged", rep.unchanged}});
+  std::cout << (dry_run ? "dry run: would create " : "created ") << rep.created << ", "
+            << (dry_run ? "update " : "updated ") << rep.updated << ", unchanged " << rep.unchanged
+            << " in " << t.slug << '\n';
+}
+
+// Shows or changes how SCIM departments and groups map to units.
+void scim_settings(context& c, const std::string& slug, const std::string& create_units,
+                   const std::string& groups_as) {
+  auto t = take(c.r().get_tenant(slug));
+  auto store = c.store(t.slug);
+  auto s = take(store->dir_settings());
+  if (!create_units.empty()) s.create_units = create_units == "yes";
+  if (!groups_as.empty()) s.groups_as_units = groups_as == "units";
+  if (!create_units.empty() || !groups_as.empty()) take(store->dir_set_settings(s));
+  if (c.json)
+    return print_json(json::object{{"slug", t.slug},
+                                   {"create_units", s.create_units},
+                                   {"groups_as", s.groups_as_units ? "units" : "none"}});
+  print_table({}, {{"create_units", s.create_units ? "yes" : "no"},
+                   {"groups_as", s.groups_as_units ? "units" : "none"}});
 }
 
 std::string default_data_dir() {
@@ -512,6 +675,28 @@ int run_cli(int argc, char** argv) {
   auto* user_ls = user_cmd->add_subcommand("list", "list the people of a tenant");
   user_ls->add_option("SLUG", slug)->required();
   user_ls->callback([&] { action = [&] { user_list(c, slug); }; });
+  // (sharing feature) user remove: end one tenant's membership; at home, access everywhere.
+  std::string remove_email;
+  auto* user_rm = user_cmd->add_subcommand(
+      "remove",
+      "end a person's membership in a tenant (deactivates them there); at their home tenant "
+      "this ends their access everywhere at once");
+  user_rm->add_option("SLUG", slug)->required();
+  user_rm->add_option("--email", remove_email, "e-mail address")->required();
+  user_rm->callback([&] { action = [&] { user_remove(c, slug, remove_email); }; });
+  // (directory feature) user import: an HR export as CSV, all or nothing.
+  user_cmd->alias("users");
+  std::string import_csv;
+  bool import_dry_run = false;
+  auto* user_imp = user_cmd->add_subcommand(
+      "import",
+      "import people from an HR export (CSV with a header row: email,name,unit,roles,title,phone,"
+      "manager_email; unit may be a path \"Parent/Child\"; roles separated by ';'); all or "
+      "nothing, idempotent");
+  user_imp->add_option("SLUG", slug)->required();
+  user_imp->add_option("--csv", import_csv, "the CSV file (UTF-8)")->required();
+  user_imp->add_flag("--dry-run", import_dry_run, "check and count, change nothing");
+  user_imp->callback([&] { action = [&] { user_import(c, slug, import_csv, import_dry_run); }; });
 
   // partner ...
   auto* partner_cmd = app.add_subcommand("partner", "partnerships between tenants (symmetric)");
@@ -559,6 +744,19 @@ int run_cli(int argc, char** argv) {
     };
   });
 
+  // (sharing feature) partner policy RECEIVER --from SENDER auto|manual
+  std::string policy_from, policy_mode;
+  auto* ppolicy = partner_cmd->add_subcommand(
+      "policy",
+      "whether RECEIVER accepts news offered by partner SENDER automatically (auto) or after an "
+      "editor's decision (manual, the default)");
+  ppolicy->add_option("RECEIVER", a)->required();
+  ppolicy->add_option("--from", policy_from, "the partner offering news")->required();
+  ppolicy->add_option("MODE", policy_mode, "auto or manual")
+      ->required()
+      ->check(CLI::IsMember({"auto", "manual"}));
+  ppolicy->callback([&] { action = [&] { partner_policy(c, a, policy_from, policy_mode); }; });
+
   // migrate
   auto* migrate =
       app.add_subcommand("migrate", "bring every tenant's schema to the current version");
@@ -602,6 +800,96 @@ int run_cli(int argc, char** argv) {
         return print_json(o);
       }
       std::cout << token << '\n';
+    };
+  });
+  // (directory feature) scim token list / revoke.
+  auto* token_list = token_cmd->add_subcommand(
+      "list", "list the tenant's SCIM tokens by id (a prefix of their hash; never the token)");
+  token_list->add_option("SLUG", slug)->required();
+  token_list->callback([&] {
+    action = [&] {
+      auto tokens = take(c.r().list_scim_tokens(slug));
+      if (c.json) {
+        json::array out;
+        for (const auto& t : tokens)
+          out.push_back(json::object{{"id", t.id}, {"created_at", to_rfc3339(t.created_at_ms)}});
+        return print_json(out);
+      }
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& t : tokens) rows.push_back({t.id, to_rfc3339(t.created_at_ms)});
+      print_table({"ID", "CREATED"}, rows);
+    };
+  });
+  std::string revoke_id;
+  auto* token_revoke =
+      token_cmd->add_subcommand("revoke", "revoke a SCIM token (by its id from `list`) at once");
+  token_revoke->add_option("SLUG", slug)->required();
+  token_revoke->add_option("ID", revoke_id)->required();
+  token_revoke->callback([&] {
+    action = [&] {
+      take(c.r().revoke_scim_token(slug, revoke_id));
+      if (c.json) return print_json(json::object{{"slug", slug}, {"revoked", revoke_id}});
+      std::cout << "revoked SCIM token " << revoke_id << " of " << slug << '\n';
+    };
+  });
+  // (directory feature) scim settings: how departments and SCIM groups map to units.
+  std::string scim_create_units, scim_groups_as;
+  auto* scim_set = scim_cmd->add_subcommand(
+      "settings", "show or change how SCIM departments and groups map to units");
+  scim_set->add_option("SLUG", slug)->required();
+  scim_set
+      ->add_option("--create-units", scim_create_units,
+                   "create a unit for an unknown department or group name (default yes)")
+      ->check(CLI::IsMember({"yes", "no"}));
+  scim_set
+      ->add_option("--groups-as", scim_groups_as,
+                   "SCIM groups become units (default) or are only stored")
+      ->check(CLI::IsMember({"units", "none"}));
+  scim_set->callback(
+      [&] { action = [&] { scim_settings(c, slug, scim_create_units, scim_groups_as); }; });
+
+  // --- Backups (ops feature): backup / restore of every tenant; see backup.hpp. -------------
+  std::string backup_dir;
+  std::vector<std::string> restore_only;
+  auto* backup_cmd = app.add_subcommand(
+      "backup",
+      "consistent snapshot of every tenant (one export archive each) and the partnerships into "
+      "a new directory with manifest.json; safe while the server runs");
+  backup_cmd->add_option("--out", backup_dir, "directory to create (must not exist, or be empty)")
+      ->required();
+  backup_cmd->callback([&] { action = [&] { backup_run(c, backup_dir); }; });
+  auto* restore_cmd = app.add_subcommand(
+      "restore",
+      "restore the tenants of a backup that are not registered (delete one first to roll it "
+      "back), their suspended state and partnerships; works while the server runs");
+  restore_cmd->add_option("DIR", backup_dir, "a directory written by `samverkactl backup`")
+      ->required();
+  restore_cmd->add_option("--tenant", restore_only, "restore only this tenant; repeatable");
+  restore_cmd->callback([&] { action = [&] { restore_run(c, backup_dir, restore_only); }; });
+
+  // digest send (social feature): the daily notification e-mails of one tenant.
+  auto* digest_cmd = app.add_subcommand("digest", "notification digests by e-mail");
+  digest_cmd->require_subcommand(1);
+  auto* digest_send = digest_cmd->add_subcommand(
+      "send", "e-mail each person their unread notifications, grouped (run daily)");
+  smtp_config smtp;
+  digest_send->add_option("SLUG", slug)->required();
+  digest_send->add_option("--smtp", smtp.url, "relay URL, e.g. smtp://127.0.0.1:25")->required();
+  digest_send->add_option("--from", smtp.from, "sender address");
+  digest_send->callback([&] {
+    action = [&] {
+      auto t = take(c.r().get_tenant(slug));
+      auto report = take(send_digests(*c.store(t.slug), t.name, smtp));
+      if (c.json) {
+        json::object o;
+        o["slug"] = slug;
+        o["sent"] = report.sent;
+        o["failed"] = report.failed;
+        print_json(o);
+      } else {
+        std::cout << "sent " << report.sent << " digest(s), " << report.failed << " failed\n";
+      }
+      if (report.failed > 0) throw cli_exit{exit_failed, "some digests could not be sent"};
     };
   });
 

@@ -740,4 +740,45 @@ result<bool> registry::verify_scim_token(std::string_view slug, std::string_view
   });
 }
 
+// (directory feature) SCIM token listing and revocation.
+result<std::vector<registry::scim_token_info>> registry::list_scim_tokens(std::string_view slug) {
+  return guarded([&]() -> result<std::vector<scim_token_info>> {
+    std::lock_guard lock(p_->mu);
+    auto id = p_->tenant_id(slug);
+    if (!id) return unknown_tenant(slug);
+    auto st = p_->conn.prepare(
+        "SELECT substr(token_sha256, 1, ?), created_at FROM scim_tokens WHERE tenant_id = ?"
+        " ORDER BY created_at, token_sha256");
+    st.bind_all(static_cast<std::int64_t>(scim_token_id_chars), *id);
+    std::vector<scim_token_info> out;
+    while (st.step()) out.push_back(scim_token_info{st.text(0), st.int64(1)});
+    return out;
+  });
+}
+
+result<void> registry::revoke_scim_token(std::string_view slug, std::string_view token_id) {
+  const bool hex = token_id.size() == scim_token_id_chars &&
+                   std::all_of(token_id.begin(), token_id.end(), [](char ch) {
+                     return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f');
+                   });
+  if (!hex)
+    return error(errc::not_found, "unknown_token",
+                 "no SCIM token '" + std::string(token_id) + "' (see `scim token list`)");
+  return guarded([&]() -> result<void> {
+    std::lock_guard lock(p_->mu);
+    db::write_txn txn(p_->conn);
+    auto id = p_->tenant_id(slug);
+    if (!id) return unknown_tenant(slug);
+    p_->conn
+        .prepare("DELETE FROM scim_tokens WHERE tenant_id = ? AND substr(token_sha256, 1, ?) = ?")
+        .bind_all(*id, static_cast<std::int64_t>(scim_token_id_chars), token_id)
+        .run();
+    if (p_->conn.changes() == 0)
+      return error(errc::not_found, "unknown_token",
+                   "no SCIM token '" + std::string(token_id) + "' for tenant " + std::string(slug));
+    p_->commit(txn);
+    return {};
+  });
+}
+
 }  // namespace samverka::provisioning

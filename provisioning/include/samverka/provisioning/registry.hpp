@@ -126,6 +126,16 @@ class registry {
   result<std::string> create_scim_token(std::string_view slug);
   // Whether `token` is a live SCIM token of tenant `slug` (false for unknown tenants too).
   result<bool> verify_scim_token(std::string_view slug, std::string_view token);
+  // (directory feature) The tenant's SCIM tokens, oldest first, each named by the first
+  // scim_token_id_chars hex digits of its SHA-256 (never the token itself).
+  struct scim_token_info {
+    std::string id;
+    std::int64_t created_at_ms = 0;
+  };
+  static constexpr std::size_t scim_token_id_chars = 12;
+  result<std::vector<scim_token_info>> list_scim_tokens(std::string_view slug);
+  // Revokes the token with that id at once; not_found if the tenant has none such.
+  result<void> revoke_scim_token(std::string_view slug, std::string_view id);
 
   struct impl;
 
