@@ -17,8 +17,11 @@ app::app(const app_config& cfg, std::shared_ptr<provisioning::registry> reg)
       pool_(cfg.data_dir, cfg.max_open_tenants),
       directory_(std::move(reg), [this](std::string_view slug) { pool_.evict(slug); }) {
   // The routing table: every tenant-scoped endpoint, in one place. Contract endpoints not built
-  // yet (sharing, search, groups, feed, SCIM) are deliberately absent and answer 404.
+  // yet are deliberately absent and answer 404.
   routes_.add("GET", "/", {&app::home_page, access::anyone});
+  // The web front end's assets: BASE/assets/VERSION/FILE or BASE/assets/VERSION/DIR/FILE.
+  routes_.add("GET", "/assets/{version}/{file}", {&app::static_asset, access::anyone});
+  routes_.add("GET", "/assets/{version}/{dir}/{file}", {&app::static_asset, access::anyone});
   routes_.add("POST", "/api/v1/auth/login", {&app::login, access::anyone});
   routes_.add("POST", "/api/v1/auth/logout", {&app::logout, access::member});
   routes_.add("GET", "/api/v1/me", {&app::me, access::member});
@@ -29,6 +32,110 @@ app::app(const app_config& cfg, std::shared_ptr<provisioning::registry> reg)
   routes_.add("DELETE", "/api/v1/news/{id}", {&app::delete_news, access::member});
   routes_.add("GET", "/api/v1/units", {&app::list_units, access::member});
   routes_.add("GET", "/api/v1/users", {&app::list_users, access::member});
+  // Sharing routes.
+  // (sharing feature: add routes here)
+  routes_.add("POST", "/api/v1/news/{id}/share", {&app::sharing_share, access::member});
+  routes_.add("POST", "/api/v1/news/{id}/unlink", {&app::sharing_unlink, access::member});
+  routes_.add("GET", "/api/v1/news/{id}/distribution",
+              {&app::sharing_distribution, access::member});
+  routes_.add("GET", "/api/v1/sharing/inbox", {&app::sharing_inbox, access::member});
+  routes_.add("POST", "/api/v1/sharing/inbox/{id}/accept", {&app::sharing_accept, access::member});
+  routes_.add("POST", "/api/v1/sharing/inbox/{id}/decline",
+              {&app::sharing_decline, access::member});
+  routes_.add("GET", "/api/v1/sharing/partners/{slug}/catalog",
+              {&app::sharing_catalog, access::member});
+  routes_.add("POST", "/api/v1/sharing/borrow", {&app::sharing_borrow, access::member});
+  routes_.add("GET", "/api/v1/sharing/policies", {&app::sharing_policies, access::member});
+  routes_.add("PUT", "/api/v1/sharing/policies/{slug}", {&app::sharing_set_policy, access::member});
+  routes_.add("GET", "/api/v1/sharing/audit", {&app::sharing_audit, access::member});
+  sharing_ = std::make_unique<sharing::service>(
+      registry_, [this](const provisioning::tenant_info& t) { return pool_.get(t.slug, t.id); });
+  // Content routes.
+  // (content feature: add routes here)
+  routes_.add("GET", "/api/v1/pages", {&app::list_pages, access::member});
+  routes_.add("POST", "/api/v1/pages", {&app::create_page, access::member});
+  routes_.add("GET", "/api/v1/pages/review", {&app::pages_for_review, access::member});
+  routes_.add("GET", "/api/v1/pages/{id}", {&app::get_page, access::member});
+  routes_.add("PATCH", "/api/v1/pages/{id}", {&app::update_page, access::member});
+  routes_.add("DELETE", "/api/v1/pages/{id}", {&app::delete_page, access::member});
+  routes_.add("POST", "/api/v1/pages/{id}/approve", {&app::approve_page, access::member});
+  routes_.add("GET", "/api/v1/pages/{id}/versions", {&app::page_versions, access::member});
+  routes_.add("POST", "/api/v1/guides", {&app::create_guide, access::member});
+  routes_.add("GET", "/api/v1/guides/{id}", {&app::get_guide, access::member});
+  routes_.add("PUT", "/api/v1/guides/{id}", {&app::update_guide, access::member});
+  routes_.add("DELETE", "/api/v1/guides/{id}", {&app::delete_guide, access::member});
+  routes_.add("GET", "/api/v1/start", {&app::start_page, access::member});
+  routes_.add("GET", "/api/v1/me/links", {&app::list_links, access::member});
+  routes_.add("POST", "/api/v1/me/links", {&app::add_link, access::member});
+  routes_.add("PATCH", "/api/v1/me/links/{id}", {&app::update_link, access::member});
+  routes_.add("DELETE", "/api/v1/me/links/{id}", {&app::delete_link, access::member});
+  routes_.add("GET", "/api/v1/me/profile", {&app::my_profile, access::member});
+  routes_.add("PATCH", "/api/v1/me/profile", {&app::update_profile, access::member});
+  routes_.add("PUT", "/api/v1/me/photo", {&app::set_photo, access::member});
+  routes_.add("GET", "/api/v1/people/{id}", {&app::get_profile, access::member});
+  routes_.add("GET", "/api/v1/people/{id}/photo", {&app::get_photo, access::member});
+  routes_.add("GET", "/api/v1/audit", {&app::list_audit, access::member});
+  routes_.add("POST", "/api/v1/documents", {&app::upload_document, access::member});
+  routes_.add("GET", "/api/v1/documents/{id}", {&app::get_document, access::member});
+  routes_.add("DELETE", "/api/v1/documents/{id}", {&app::delete_document, access::member});
+  routes_.add("POST", "/api/v1/documents/{id}/versions", {&app::upload_document, access::member});
+  routes_.add("GET", "/api/v1/documents/{id}/content", {&app::download_document, access::member});
+  // Search routes.
+  // (search feature: add routes here)
+  routes_.add("GET", "/api/v1/search", {&app::search, access::member});
+  // Social routes.
+  // (social feature: add routes here)
+  routes_.add("GET", "/api/v1/groups", {&app::list_groups, access::member});
+  routes_.add("POST", "/api/v1/groups", {&app::create_group, access::member});
+  routes_.add("GET", "/api/v1/groups/{id}", {&app::get_group, access::member});
+  routes_.add("POST", "/api/v1/groups/{id}/join", {&app::join_group, access::member});
+  routes_.add("POST", "/api/v1/groups/{id}/leave", {&app::leave_group, access::member});
+  routes_.add("POST", "/api/v1/groups/{id}/invite", {&app::invite_to_group, access::member});
+  routes_.add("GET", "/api/v1/groups/{id}/members", {&app::list_group_members, access::member});
+  routes_.add("POST", "/api/v1/groups/{id}/admins", {&app::add_group_admin, access::member});
+  routes_.add("PUT", "/api/v1/groups/{id}/subscription", {&app::set_group_subscription, access::member});
+  routes_.add("GET", "/api/v1/groups/{id}/posts", {&app::list_group_posts, access::member});
+  routes_.add("POST", "/api/v1/groups/{id}/posts", {&app::create_post, access::member});
+  routes_.add("GET", "/api/v1/posts/{id}", {&app::get_post, access::member});
+  routes_.add("PATCH", "/api/v1/posts/{id}", {&app::update_post, access::member});
+  routes_.add("DELETE", "/api/v1/posts/{id}", {&app::delete_post, access::member});
+  routes_.add("GET", "/api/v1/posts/{id}/comments", {&app::list_comments, access::member});
+  routes_.add("POST", "/api/v1/posts/{id}/comments", {&app::create_comment, access::member});
+  routes_.add("POST", "/api/v1/posts/{id}/like", {&app::like_post, access::member});
+  routes_.add("DELETE", "/api/v1/posts/{id}/like", {&app::unlike_post, access::member});
+  routes_.add("PUT", "/api/v1/posts/{id}/subscription", {&app::set_post_subscription, access::member});
+  routes_.add("PATCH", "/api/v1/comments/{id}", {&app::update_post, access::member});
+  routes_.add("DELETE", "/api/v1/comments/{id}", {&app::delete_post, access::member});
+  routes_.add("POST", "/api/v1/comments/{id}/like", {&app::like_post, access::member});
+  routes_.add("DELETE", "/api/v1/comments/{id}/like", {&app::unlike_post, access::member});
+  routes_.add("GET", "/api/v1/feed", {&app::feed, access::member});
+  routes_.add("GET", "/api/v1/notifications", {&app::list_notifications, access::member});
+  routes_.add("POST", "/api/v1/notifications/read", {&app::mark_notifications_read, access::member});
+  routes_.add("GET", "/api/v1/notifications/preferences", {&app::get_notification_prefs, access::member});
+  routes_.add("PATCH", "/api/v1/notifications/preferences", {&app::set_notification_prefs, access::member});
+  routes_.add("GET", "/api/v1/ideas", {&app::list_ideas, access::member});
+  routes_.add("POST", "/api/v1/ideas", {&app::create_idea, access::member});
+  routes_.add("GET", "/api/v1/ideas/{id}", {&app::get_idea, access::member});
+  routes_.add("POST", "/api/v1/ideas/{id}/vote", {&app::vote_idea, access::member});
+  routes_.add("DELETE", "/api/v1/ideas/{id}/vote", {&app::unvote_idea, access::member});
+  routes_.add("GET", "/api/v1/ideas/{id}/comments", {&app::list_idea_comments, access::member});
+  routes_.add("POST", "/api/v1/ideas/{id}/comments", {&app::comment_idea, access::member});
+  routes_.add("PUT", "/api/v1/ideas/{id}/status", {&app::set_idea_status, access::member});
+  // Directory routes: SCIM 2.0 (the handler checks the SCIM bearer token).
+  // (directory feature: add routes here)
+  for (const char* m : {"GET", "POST"})
+    routes_.add(m, "/scim/v2/Users", {&app::scim, access::anyone});
+  for (const char* m : {"GET", "PUT", "PATCH", "DELETE"})
+    routes_.add(m, "/scim/v2/Users/{id}", {&app::scim, access::anyone});
+  for (const char* m : {"GET", "POST"})
+    routes_.add(m, "/scim/v2/Groups", {&app::scim, access::anyone});
+  for (const char* m : {"GET", "PUT", "PATCH", "DELETE"})
+    routes_.add(m, "/scim/v2/Groups/{id}", {&app::scim, access::anyone});
+  routes_.add("GET", "/scim/v2/ServiceProviderConfig", {&app::scim, access::anyone});
+  routes_.add("GET", "/scim/v2/ResourceTypes", {&app::scim, access::anyone});
+  routes_.add("GET", "/scim/v2/ResourceTypes/{id}", {&app::scim, access::anyone});
+  routes_.add("GET", "/scim/v2/Schemas", {&app::scim, access::anyone});
+  routes_.add("GET", "/scim/v2/Schemas/{id}", {&app::scim, access::anyone});
 }
 
 app::~app() {
@@ -45,12 +152,15 @@ result<std::unique_ptr<app>> app::open(const app_config& cfg) {
 
 void app::start_background() {
   directory_.start();
+  sharing_->start();
 }
 void app::stop_background() {
+  sharing_->stop();
   directory_.stop();
 }
 
 http_response app::failure(const request_context& ctx, const error& e) {
+  if (e.code == "store_busy") metrics_.store_busy();
   if (e.kind == errc::internal)
     log_event("error", "request failed",
               {{"request_id", ctx.request_id}, {"code", e.code}, {"detail", e.message}});
@@ -181,7 +291,10 @@ void finish_headers(http_response& res, const std::string& request_id) {
   if (res.content_type.empty() || res.content_type.starts_with("application/json")) {
     res.set_header("Cache-Control", "no-store");
   } else if (res.content_type.starts_with("text/html")) {
-    res.set_header("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
+    // Only this origin's own scripts and styles, nothing inline, no third-party hosts.
+    res.set_header("Content-Security-Policy",
+                   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                   "base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
     res.set_header("Cache-Control", "no-cache");
   }
 }

@@ -27,6 +27,7 @@
 #include "router.hpp"
 #include "samverka/core/error.hpp"
 #include "samverka/provisioning/registry.hpp"
+#include "samverka/sharing/service.hpp"
 #include "samverka/tenant/model.hpp"
 #include "samverka/tenant/pool.hpp"
 #include "tenant_directory.hpp"
@@ -103,6 +104,115 @@ class app final : public request_handler {
   result<http_response> delete_news(request_context& ctx);
   result<http_response> list_units(request_context& ctx);
   result<http_response> list_users(request_context& ctx);
+
+  // Web front end assets (handlers_ui.cpp); the shell is home_page.
+  result<http_response> static_asset(request_context& ctx);
+
+  // Sharing handlers (handlers_sharing.cpp).
+  // (sharing feature: add declarations here)
+  result<http_response> sharing_inbox(request_context& ctx);
+  result<http_response> sharing_accept(request_context& ctx);
+  result<http_response> sharing_decline(request_context& ctx);
+  result<http_response> sharing_catalog(request_context& ctx);
+  result<http_response> sharing_borrow(request_context& ctx);
+  result<http_response> sharing_share(request_context& ctx);
+  result<http_response> sharing_unlink(request_context& ctx);
+  result<http_response> sharing_distribution(request_context& ctx);
+  result<http_response> sharing_policies(request_context& ctx);
+  result<http_response> sharing_set_policy(request_context& ctx);
+  result<http_response> sharing_audit(request_context& ctx);
+  // Publishes news with share_with / shareable (called by create_news in handlers.cpp).
+  result<tenant::news_item> create_shared_news(request_context& ctx,
+                                               const tenant::news_draft& draft,
+                                               const std::vector<std::string>& share_with,
+                                               bool shareable);
+  // The relay: delivers committed sharing changes to partners (set up in the constructor,
+  // started by start_background; stopped by stop_background before the pool goes away).
+  std::unique_ptr<sharing::service> sharing_;
+
+  // Content and start page handlers (handlers_content.cpp).
+  // (content feature: add declarations here)
+  result<http_response> list_pages(request_context& ctx);
+  result<http_response> create_page(request_context& ctx);
+  result<http_response> get_page(request_context& ctx);
+  result<http_response> update_page(request_context& ctx);
+  result<http_response> delete_page(request_context& ctx);
+  result<http_response> approve_page(request_context& ctx);
+  result<http_response> page_versions(request_context& ctx);
+  result<http_response> pages_for_review(request_context& ctx);
+  result<http_response> create_guide(request_context& ctx);
+  result<http_response> get_guide(request_context& ctx);
+  result<http_response> update_guide(request_context& ctx);
+  result<http_response> delete_guide(request_context& ctx);
+  result<http_response> list_links(request_context& ctx);
+  result<http_response> add_link(request_context& ctx);
+  result<http_response> update_link(request_context& ctx);
+  result<http_response> delete_link(request_context& ctx);
+  result<http_response> get_profile(request_context& ctx);
+  result<http_response> my_profile(request_context& ctx);
+  result<http_response> update_profile(request_context& ctx);
+  result<http_response> set_photo(request_context& ctx);
+  result<http_response> get_photo(request_context& ctx);
+  result<http_response> start_page(request_context& ctx);
+  result<http_response> list_audit(request_context& ctx);
+  result<http_response> upload_document(request_context& ctx);
+  result<http_response> get_document(request_context& ctx);
+  result<http_response> download_document(request_context& ctx);
+  result<http_response> delete_document(request_context& ctx);
+
+ public:
+  // Streamed uploads: POST /api/v1/documents and .../documents/{id}/versions of an active
+  // tenant spool to DATA/tenants/SLUG/files/.uploads (handlers_content.cpp).
+  std::optional<std::filesystem::path> upload_spool_dir(std::string_view method,
+                                                        std::string_view host,
+                                                        std::string_view target) override;
+
+ private:
+
+  // Search handlers (handlers_search.cpp).
+  // (search feature: add declarations here)
+  result<http_response> search(request_context& ctx);
+
+  // Social handlers (handlers_social.cpp).
+  // (social feature: add declarations here)
+  result<http_response> list_groups(request_context& ctx);
+  result<http_response> create_group(request_context& ctx);
+  result<http_response> get_group(request_context& ctx);
+  result<http_response> join_group(request_context& ctx);
+  result<http_response> leave_group(request_context& ctx);
+  result<http_response> invite_to_group(request_context& ctx);
+  result<http_response> list_group_members(request_context& ctx);
+  result<http_response> add_group_admin(request_context& ctx);
+  result<http_response> set_group_subscription(request_context& ctx);
+  result<http_response> list_group_posts(request_context& ctx);
+  result<http_response> create_post(request_context& ctx);
+  result<http_response> get_post(request_context& ctx);
+  result<http_response> update_post(request_context& ctx);
+  result<http_response> delete_post(request_context& ctx);
+  result<http_response> list_comments(request_context& ctx);
+  result<http_response> create_comment(request_context& ctx);
+  result<http_response> like_post(request_context& ctx);
+  result<http_response> unlike_post(request_context& ctx);
+  result<http_response> set_post_subscription(request_context& ctx);
+  result<http_response> feed(request_context& ctx);
+  result<http_response> list_notifications(request_context& ctx);
+  result<http_response> mark_notifications_read(request_context& ctx);
+  result<http_response> get_notification_prefs(request_context& ctx);
+  result<http_response> set_notification_prefs(request_context& ctx);
+  result<http_response> list_ideas(request_context& ctx);
+  result<http_response> create_idea(request_context& ctx);
+  result<http_response> get_idea(request_context& ctx);
+  result<http_response> vote_idea(request_context& ctx);
+  result<http_response> unvote_idea(request_context& ctx);
+  result<http_response> list_idea_comments(request_context& ctx);
+  result<http_response> comment_idea(request_context& ctx);
+  result<http_response> set_idea_status(request_context& ctx);
+
+  // Directory handlers: SCIM 2.0 at /scim/v2 (handlers_directory.cpp).
+  // (directory feature: add declarations here)
+  // Every /scim/v2 route: authenticates the tenant's SCIM bearer token itself and answers in
+  // SCIM's shapes (errors included), so the routes are `anyone` for the session pipeline.
+  result<http_response> scim(request_context& ctx);
 
   app_config cfg_;
   std::shared_ptr<provisioning::registry> registry_;

@@ -15,6 +15,7 @@
 #include "samverka/core/clock.hpp"
 #include "samverka/core/slug.hpp"
 #include "samverka/tenant/limits.hpp"
+#include "static_assets.hpp"
 
 namespace samverka::gateway {
 
@@ -37,10 +38,9 @@ constexpr field_rule create_news_rules[] = {
 };
 
 constexpr field_rule update_news_rules[] = {
-    {"title", json_type::string},
-    {"summary", json_type::string},
-    {"body", json_type::string},
-    {"audience", json_type::object, false, audience_rules},
+    {"title", json_type::string},      {"summary", json_type::string},
+    {"body", json_type::string},       {"audience", json_type::object, false, audience_rules},
+    {"shareable", json_type::boolean},
 };
 
 tenant::audience audience_from(const boost::json::object* o) {
@@ -64,33 +64,6 @@ error no_such_news() {
   return error(errc::not_found, "not_found", "no such news item");
 }
 
-std::string html_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 http_response no_content() {
   http_response res;
   res.status = 204;
@@ -99,31 +72,11 @@ http_response no_content() {
 
 }  // namespace
 
+// The web front end's shell (static_assets.hpp), naming this municipality before scripts run.
 result<http_response> app::home_page(request_context& ctx) {
-  const std::string name = html_escape(ctx.tenant->name);
-  const std::string api = html_escape(ctx.addr.base_path) + "/api/v1/";
   http_response res;
   res.content_type = "text/html; charset=utf-8";
-  res.body =
-      "<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-      "<title>" +
-      name +
-      " – intranät</title>\n</head>\n<body>\n<main>\n"
-      "<h1>" +
-      name +
-      "</h1>\n"
-      "<p>Välkommen till kommunens intranät. Nyheter, grupper och dokument nås genom "
-      "programmeringsgränssnittet (API) under <code>" +
-      api +
-      "</code>.</p>\n"
-      "<p>Logga in med <code>POST " +
-      api +
-      "auth/login</code> och din e-postadress "
-      "och ditt lösenord; se sedan <a href=\"" +
-      api + "me\">" + api +
-      "me</a>.</p>\n"
-      "</main>\n</body>\n</html>\n";
+  res.body = render_shell(ctx.tenant->name, ctx.addr.base_path);
   return res;
 }
 
@@ -255,8 +208,7 @@ result<http_response> app::create_news(request_context& ctx) {
   draft.summary = get_string(*body, "summary").value_or("");
   draft.target = audience_from(get_object(*body, "audience"));
 
-  // Sharing is validated as the contract says (a non-partner is refused, nothing published), but
-  // delivering to partners is not built yet: a valid share is 501 rather than silently dropped.
+  // A non-partner in share_with refuses the whole request: nothing is published.
   const auto share_with = get_strings(*body, "share_with").value_or(std::vector<std::string>{});
   if (share_with.size() > limits::max_share_with)
     return error(errc::invalid_input, "invalid_field",
@@ -270,11 +222,12 @@ result<http_response> app::create_news(request_context& ctx) {
       return error(errc::unprocessable, "not_a_partner",
                    "\"" + slug + "\" is not a partner municipality; nothing was published");
   }
-  if (!share_with.empty() || get_bool(*body, "shareable").value_or(false))
-    return error(errc::unavailable, "not_implemented",
-                 "sharing news with partners is not available yet; nothing was published");
-
-  auto item = ctx.store->create_news(ctx.who->viewer, draft);
+  // Sharing: the news, its offers and their outbox rows commit in one transaction (sharing
+  // feature, handlers_sharing.cpp); the relay delivers them to the partners.
+  const bool shareable = get_bool(*body, "shareable").value_or(false);
+  auto item = !share_with.empty() || shareable
+                  ? create_shared_news(ctx, draft, share_with, shareable)
+                  : ctx.store->create_news(ctx.who->viewer, draft);
   if (!item) return item.err();
   http_response res = json_response(201, news_json(*item));
   res.set_header("Location", ctx.addr.base_path + "/api/v1/news/" + std::to_string(item->id));
@@ -302,6 +255,10 @@ result<http_response> app::update_news(request_context& ctx) {
   if (const auto* a = get_object(*body, "audience")) patch.target = audience_from(a);
   auto item = ctx.store->update_news(ctx.who->viewer, *id, patch);
   if (!item) return item.err();
+  // Linked copies follow: the edit queued their deliveries in its own transaction.
+  if (const auto shareable = get_bool(*body, "shareable"))
+    if (auto r = ctx.store->set_shareable(ctx.who->viewer, *id, *shareable); !r) return r.err();
+  sharing_->wake(ctx.tenant->slug);
   return json_response(200, news_json(*item));
 }
 
@@ -310,6 +267,7 @@ result<http_response> app::delete_news(request_context& ctx) {
   const auto id = parse_id(ctx.params.at(0));
   if (!id) return no_such_news();
   if (auto r = ctx.store->delete_news(ctx.who->viewer, *id); !r) return r.err();
+  sharing_->wake(ctx.tenant->slug);  // linked copies are withdrawn
   return no_content();
 }
 

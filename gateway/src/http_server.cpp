@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <filesystem>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -32,6 +33,7 @@
 #include <vector>
 
 #include "log.hpp"
+#include "samverka/core/crypto.hpp"
 #include "samverka/core/slug.hpp"
 
 namespace samverka::gateway {
@@ -126,6 +128,7 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   ~session() {
+    discard_upload();
     {
       std::lock_guard lock(srv_.sessions_mu);
       srv_.sessions.erase(this);
@@ -166,7 +169,9 @@ class session : public std::enable_shared_from_this<session> {
   void read_request() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(srv_.lim.max_header_bytes));
-    parser_->body_limit(srv_.lim.max_body_bytes);
+    // The larger upload limit lets Content-Length pass the header check; on_header applies the
+    // route's real limit (content feature: streamed uploads).
+    parser_->body_limit(std::max(srv_.lim.max_body_bytes, limits::max_upload_bytes));
     stream_.expires_after(srv_.lim.request_read_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&session::on_header, shared_from_this()));
@@ -176,9 +181,23 @@ class session : public std::enable_shared_from_this<session> {
   // A client that sent "Expect: 100-continue" waits for our go-ahead before sending the body.
   void on_header(beast::error_code ec, std::size_t n) {
     if (ec || parser_->is_done()) return on_read(ec, n);
-    if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
-      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
-                                                                     parser_->get().version());
+    // Streamed uploads (content feature): a few routes write their body to a temp file in the
+    // tenant's folder; every other request keeps the in-memory limit.
+    const auto& head = parser_->get();
+    const bool expect_continue = beast::iequals(head[http::field::expect], "100-continue");
+    const unsigned version = head.version();
+    if (auto dir = srv_.handler.upload_spool_dir(head.method_string(), head[http::field::host],
+                                                 head.target())) {
+      if (!start_upload(*dir))
+        return reply_and_close(503, "upload_unavailable", "cannot store the upload right now");
+    } else {
+      parser_->body_limit(srv_.lim.max_body_bytes);
+      if (const auto len = parser_->content_length(); len && *len > srv_.lim.max_body_bytes)
+        return on_read(http::error::body_limit, 0);
+    }
+    if (expect_continue) {  // (the parser may have become upload_ above: use the copies)
+      auto cont =
+          std::make_shared<http::response<http::empty_body>>(http::status::continue_, version);
       http::async_write(stream_, *cont,
                         [self = shared_from_this(), cont](beast::error_code ec, std::size_t) {
                           if (ec) return self->close();
@@ -190,8 +209,77 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   void read_body() {
+    if (upload_)
+      return http::async_read(
+          stream_, buffer_, *upload_,
+          beast::bind_front_handler(&session::on_upload_read, shared_from_this()));
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&session::on_read, shared_from_this()));
+  }
+
+  // ---- Streamed uploads (content feature) ----
+  // Switches the parser (headers read, body not yet) to a file body in `dir`.
+  bool start_upload(const std::filesystem::path& dir) {
+    std::error_code fec;
+    std::filesystem::create_directories(dir, fec);
+    if (fec) return false;
+    upload_path_ = dir / (".upload-" + crypto::random_token(12));
+    upload_.emplace(std::move(*parser_));
+    parser_.reset();
+    upload_->body_limit(limits::max_upload_bytes);
+    beast::error_code ec;
+    upload_->get().body().open(upload_path_.c_str(), beast::file_mode::write, ec);
+    if (ec) {
+      upload_.reset();
+      upload_path_.clear();
+      return false;
+    }
+    stream_.expires_after(limits::upload_read_timeout);
+    return true;
+  }
+
+  // Removes an upload's temp file that no handler took over (errors, dropped connections).
+  void discard_upload() noexcept {
+    upload_.reset();  // closes the file
+    if (!upload_path_.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove(upload_path_, ignored);
+      upload_path_.clear();
+    }
+  }
+
+  void on_upload_read(beast::error_code ec, std::size_t) {
+    if (ec == http::error::body_limit) {
+      discard_upload();
+      return reply_and_close(413, "body_too_large",
+                             "the upload exceeds " +
+                                 std::to_string(limits::max_upload_bytes / (1024 * 1024)) + " MiB");
+    }
+    if (ec) {
+      discard_upload();
+      return close();
+    }
+    auto& msg = upload_->get();
+    http_request req = head_of(msg);
+    msg.body().close();
+    req.body_file = upload_path_;  // the handler owns the file from here
+    upload_path_.clear();
+    version_ = msg.version();
+    keep_alive_ = msg.keep_alive() && ++served_ < srv_.lim.max_requests_per_connection;
+    upload_.reset();
+    hand_over(std::move(req));
+  }
+
+  template <class Message>
+  http_request head_of(const Message& msg) {
+    http_request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    req.host = std::string(msg[http::field::host]);
+    req.headers.reserve(std::distance(msg.begin(), msg.end()));
+    for (const auto& f : msg) req.headers.emplace_back(ascii_lower(f.name_string()), f.value());
+    req.remote_addr = remote_;
+    return req;
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -220,6 +308,11 @@ class session : public std::enable_shared_from_this<session> {
     version_ = msg.version();
     keep_alive_ = msg.keep_alive() && ++served_ < srv_.lim.max_requests_per_connection;
     parser_.reset();
+    hand_over(std::move(req));
+  }
+
+  // Runs the handler for `req` on the worker pool and writes its response.
+  void hand_over(http_request req) {
     stream_.expires_never();  // the handler's time is not the client's; the write has its own
 
     asio::post(*srv_.workers, [self = shared_from_this(), req = std::move(req)]() mutable {
@@ -228,6 +321,10 @@ class session : public std::enable_shared_from_this<session> {
         res = self->srv_.handler.handle(req);
       } catch (...) {
         res = self->srv_.handler.reject(500, "internal", "internal error; it has been logged");
+      }
+      if (req.body_file) {  // an upload no handler moved into place (refused, failed): drop it
+        std::error_code ignored;
+        std::filesystem::remove(*req.body_file, ignored);
       }
       asio::post(self->executor(),
                  [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
@@ -240,6 +337,7 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   void write(http_response res) {
+    if (res.body_file) return write_file(std::move(res));
     auto msg = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(res.status), version_);
     if (!res.content_type.empty()) msg->set(http::field::content_type, res.content_type);
@@ -255,6 +353,31 @@ class session : public std::enable_shared_from_this<session> {
                         if (ec) return self->close();
                         if (linger) return self->linger_close();
                         if (!keep) return self->close();
+                        self->wait_for_request();
+                      });
+  }
+
+  // Streamed downloads (content feature): the body comes from a file, read as it is sent.
+  void write_file(http_response res) {
+    http::file_body::value_type file;
+    beast::error_code ec;
+    file.open(res.body_file->c_str(), beast::file_mode::scan, ec);
+    if (ec) {
+      res = srv_.handler.reject(500, "internal", "the file cannot be read; it has been logged");
+      return write(std::move(res));
+    }
+    auto msg = std::make_shared<http::response<http::file_body>>(
+        static_cast<http::status>(res.status), version_);
+    if (!res.content_type.empty()) msg->set(http::field::content_type, res.content_type);
+    for (auto& [name, value] : res.headers) msg->insert(name, value);
+    msg->body() = std::move(file);
+    const bool keep = keep_alive_ && !res.close && !srv_.draining;
+    msg->keep_alive(keep);
+    msg->prepare_payload();
+    stream_.expires_after(limits::upload_read_timeout);
+    http::async_write(stream_, *msg,
+                      [self = shared_from_this(), msg, keep](beast::error_code ec, std::size_t) {
+                        if (ec || !keep) return self->close();
                         self->wait_for_request();
                       });
   }
@@ -293,6 +416,8 @@ class session : public std::enable_shared_from_this<session> {
   http_server::impl& srv_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<http::file_body>> upload_;  // streamed uploads only
+  std::filesystem::path upload_path_;  // its temp file until a handler takes it over
   std::string remote_;
   unsigned version_ = 11;
   std::size_t served_ = 0;

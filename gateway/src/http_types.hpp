@@ -3,6 +3,7 @@
 // include Beast or Asio.
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,9 @@ struct http_request {
   std::string body;
   std::string remote_addr;  // peer IP address
   bool tls = false;
+  // Streamed uploads (content feature): the body was written to this file instead of `body`
+  // (see request_handler::upload_spool_dir). The handler moves it into place or removes it.
+  std::optional<std::filesystem::path> body_file;
 
   // The first header named `lower_name`, if present.
   std::optional<std::string_view> header(std::string_view lower_name) const {
@@ -35,6 +39,8 @@ struct http_response {
   std::string body;
   // Forces "Connection: close" after this response (e.g. after a framing error).
   bool close = false;
+  // Streamed downloads (content feature): sent from this file instead of `body`.
+  std::optional<std::filesystem::path> body_file;
 
   void set_header(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));
@@ -52,6 +58,15 @@ class request_handler {
   virtual http_response reject(int status, std::string_view code, std::string_view message) = 0;
   // The server has begun draining (SIGTERM): readiness goes red.
   virtual void on_drain() = 0;
+  // Streamed uploads (content feature): the directory to write this request's body to, for the
+  // few routes that take large bodies (up to limits::max_upload_bytes); nullopt for every other
+  // request, whose body is read into memory up to limits::max_body_bytes. Called on an I/O
+  // thread once the headers are in, so it must be cheap and must not block.
+  virtual std::optional<std::filesystem::path> upload_spool_dir(std::string_view method,
+                                                                std::string_view host,
+                                                                std::string_view target) {
+    return std::nullopt;
+  }
 };
 
 }  // namespace samverka::gateway

@@ -25,8 +25,24 @@ http_response json_response(int status, const boost::json::value& v) {
   return res;
 }
 
+http_response json_response(int status, const boost::json::object& o) {
+  http_response res;
+  res.status = status;
+  res.content_type = "application/json";
+  res.body = boost::json::serialize(o);
+  return res;
+}
+
+http_response json_response(int status, const boost::json::array& a) {
+  http_response res;
+  res.status = status;
+  res.content_type = "application/json";
+  res.body = boost::json::serialize(a);
+  return res;
+}
+
 boost::json::object news_json(const tenant::news_item& n) {
-  boost::json::object o;
+  boost::json::object o(10);  // the NEWS fields, without rehashing
   o["id"] = n.id;
   o["title"] = n.title;
   o["summary"] = n.summary;

@@ -11,6 +11,10 @@ namespace samverka::gateway {
 
 // A response with `v` serialised as application/json.
 http_response json_response(int status, const boost::json::value& v);
+// Same for an object or array, serialised in place: converting them to a value would deep-copy
+// every element first (a measurable share of the feed's cost).
+http_response json_response(int status, const boost::json::object& o);
+http_response json_response(int status, const boost::json::array& a);
 
 // NEWS: {"id","title","summary","body","published_at","updated_at","author":{"name"},
 //        "audience":{"units","roles"},"source":null|{"slug","name","news_id"}}.

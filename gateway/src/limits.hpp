@@ -15,6 +15,12 @@ inline constexpr std::size_t max_header_bytes = 16 * 1024;
 // Request body. News bodies are at most 512 KiB of HTML after sanitising; 1 MiB leaves room for
 // the JSON envelope and escaping. Larger bodies get 413 before the body is read.
 inline constexpr std::size_t max_body_bytes = 1024 * 1024;
+// Streamed upload bodies (documents; content feature): written to a temp file in the tenant's
+// folder, never held in memory, so the cap is about disk and transfer time, not RAM. The tenant
+// store applies its own (configurable) per-file limit and quota after this.
+inline constexpr std::size_t max_upload_bytes = 50 * 1024 * 1024;
+// Reading a streamed upload may take this long in total (50 MiB at ~1 MB/s over a slow link).
+inline constexpr auto upload_read_timeout = 120s;
 // From the first byte to the last byte of one request. A slow client (slowloris) is cut off
 // here instead of holding a connection slot forever.
 inline constexpr auto request_read_timeout = 10s;

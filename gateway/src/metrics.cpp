@@ -43,6 +43,12 @@ struct metrics::impl {
                                             .Help("Failed login attempts (all tenants)")
                                             .Register(*registry)
                                             .Add({});
+  prometheus::Counter& store_busy =
+      prometheus::BuildCounter()
+          .Name("samverka_store_busy_total")
+          .Help("Requests failed because a tenant database stayed locked past the busy timeout")
+          .Register(*registry)
+          .Add({});
 };
 
 metrics::metrics() : p_(std::make_unique<impl>()) {}
@@ -61,6 +67,10 @@ void metrics::observe_request(std::string_view route, std::string_view method, i
 
 void metrics::login_failed() {
   p_->login_failures.Increment();
+}
+
+void metrics::store_busy() {
+  p_->store_busy.Increment();
 }
 
 void metrics::set_open_stores(std::size_t n) {

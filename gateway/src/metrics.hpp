@@ -18,6 +18,9 @@ class metrics {
   // Counts one finished request and observes its duration.
   void observe_request(std::string_view route, std::string_view method, int status, double seconds);
   void login_failed();
+  // A request failed because a tenant database stayed locked past the SQLite busy timeout
+  // (error code "store_busy"): the symptom operators act on; waits that succeed are not counted.
+  void store_busy();
   void set_open_stores(std::size_t n);
   // Everything in the Prometheus text exposition format (version 0.0.4).
   std::string serialize() const;

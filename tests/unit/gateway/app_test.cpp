@@ -157,8 +157,8 @@ TEST_F(App, TenantResolution) {
   auto r = call("GET", "/t/eksjo/api/v1/nothing");
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(code_of(r), "not_found");
-  // Contract endpoints not built yet are plain 404s.
-  EXPECT_EQ(call("GET", "/t/eksjo/api/v1/sharing/inbox").status, 404);
+  // Sharing endpoints exist now (sharing feature) and need a sign-in like every member route.
+  EXPECT_EQ(call("GET", "/t/eksjo/api/v1/sharing/inbox").status, 401);
   r = call("PUT", "/t/eksjo/api/v1/news");
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(header(r, "Allow"), "GET, POST");
@@ -170,11 +170,19 @@ TEST_F(App, HomePage) {
   EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
   EXPECT_NE(r.body.find("lang=\"sv\""), std::string::npos);
   EXPECT_NE(r.body.find("Eksjö kommun"), std::string::npos);
-  EXPECT_EQ(r.body.find("<script"), std::string::npos);
-  EXPECT_EQ(r.body.find("style"), std::string::npos);
-  EXPECT_EQ(header(r, "Content-Security-Policy"), "default-src 'self'; frame-ancestors 'none'");
+  EXPECT_NE(r.body.find("<h1 id=\"page-title\" tabindex=\"-1\">Eksjö kommun</h1>"),
+            std::string::npos);
+  // The web front end (static_assets.hpp): scripts only from files, no inline styles.
+  EXPECT_NE(r.body.find("<script type=\"module\" src=\"/assets/"), std::string::npos);
+  EXPECT_EQ(r.body.find("<script>"), std::string::npos);
+  EXPECT_EQ(r.body.find("<style"), std::string::npos);
+  EXPECT_EQ(r.body.find(" style="), std::string::npos);
+  EXPECT_EQ(header(r, "Content-Security-Policy"),
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+  EXPECT_EQ(header(r, "Cache-Control"), "no-cache");
   r = call("GET", "/t/eksjo/");
-  EXPECT_NE(r.body.find("/t/eksjo/api/v1/"), std::string::npos);
+  EXPECT_NE(r.body.find("src=\"/t/eksjo/assets/"), std::string::npos);
 }
 
 TEST_F(App, Login) {
@@ -381,19 +389,19 @@ TEST_F(App, NewsValidation) {
   EXPECT_EQ(code_of(post(R"({"title":"t","body":"b","shareable":"yes"})")), "invalid_field");
   EXPECT_EQ(post(R"({"title":"t","body":"b","audience":{"units":["Nope"]}})").status, 400);
   EXPECT_EQ(post(R"({"title":"t","body":"b","audience":{"roles":["boss"]}})").status, 400);
-  // Sharing: a non-partner is refused, nothing published; partners are 501 for now.
+  // Sharing: a non-partner is refused, nothing published; partners are offered it (sharing).
   auto r = post(R"({"title":"t","body":"b","share_with":["vetlanda"]})");
   EXPECT_EQ(r.status, 422);
   EXPECT_EQ(code_of(r), "not_a_partner");
   EXPECT_EQ(post(R"({"title":"t","body":"b","share_with":["no-such"]})").status, 422);
   ASSERT_TRUE(reg_->link("eksjo", "vetlanda").has_value());
   r = post(R"({"title":"t","body":"b","share_with":["vetlanda"]})");
-  EXPECT_EQ(r.status, 501);
-  EXPECT_EQ(post(R"({"title":"t","body":"b","shareable":true})").status, 501);
+  EXPECT_EQ(r.status, 201);
+  EXPECT_EQ(post(R"({"title":"t","body":"b","shareable":true})").status, 201);
   EXPECT_EQ(post(R"({"title":"t","body":"b","shareable":false,"share_with":[]})").status, 201);
-  // Nothing else was published.
+  // Nothing was published by the refused requests.
   r = as(anna, "GET", "/t/eksjo/api/v1/news?scope=all");
-  EXPECT_EQ(json::parse(r.body).at("items").as_array().size(), 1u);
+  EXPECT_EQ(json::parse(r.body).at("items").as_array().size(), 3u);
 }
 
 TEST_F(App, SuspendAndDelete) {
