@@ -4,6 +4,7 @@
 //                                        Jönköping-like tenant, people in every role and a few
 //                                        weeks of Swedish news targeted in different ways.
 //   samverka-seed scale --data-dir DIR --slug S --people N --units U --news M
+//                       [--pages P --documents D]
 //                                        one large tenant for benchmarks (bench/run).
 //   samverka-seed many  --data-dir DIR --tenants N
 //                                        N small tenants (memory benchmark).
@@ -14,6 +15,7 @@
 
 #include <array>
 #include <cstdint>
+#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -228,7 +230,45 @@ struct scale_options {
   int units = 300;
   int news = 50'000;
   int with_password = 20;  // argon2 is slow on purpose: only these people get local passwords
+  int pages = 0;      // content feature: pages with owners (bench/content)
+  int documents = 0;  // content feature: small text documents (bench/content)
 };
+
+// Content feature: pages and documents for the search benchmark (bench/content/run).
+const std::array<const char*, 10> content_topics = {
+    "Tjänsteresor och reseräkningar", "Inköp och upphandling",  "Semester och ledighet",
+    "Arbetsmiljö och säkerhet",       "Lön och förmåner",       "IT-stöd och behörigheter",
+    "Budget och uppföljning",         "Kommunikation och webb", "Förvaltningens riktlinjer",
+    "Dokumenthantering och arkiv"};
+
+void seed_content(tenant::store& st, const tenant::viewer& editor, const scale_options& o) {
+  std::vector<std::int64_t> roots;
+  for (int i = 0; i < o.pages; ++i) {
+    tenant::page_draft d;
+    auto topic = content_topics[static_cast<std::size_t>(i) % content_topics.size()];
+    d.title = fmt::format("{} – sida {}", topic, i + 1);
+    d.body = fmt::format(
+        "<p>Här beskriver förvaltningen hur {} fungerar i kommunen. Kontakta din chef eller "
+        "enhetens administratör vid frågor. Rutinen uppdaterades år {}.</p>",
+        topic, 2015 + i % 11);
+    if (!roots.empty() && i >= 100) d.parent_id = roots[static_cast<std::size_t>(i) % roots.size()];
+    auto p = must(st.create_page(editor, d), "page");
+    if (i < 100) roots.push_back(p.id);
+  }
+  const auto spool = st.dir() / "files" / ".uploads";
+  fs::create_directories(spool);
+  for (int i = 0; i < o.documents; ++i) {
+    auto topic = content_topics[static_cast<std::size_t>(i * 3) % content_topics.size()];
+    const auto path = spool / fmt::format("seed-{}.txt", i);
+    {
+      std::ofstream out(path, std::ios::binary);
+      out << fmt::format("{}\nBilaga {} till förvaltningens rutiner. Diarienummer KS {}/{}.\n",
+                         topic, i + 1, 2020 + i % 6, 100 + i);
+    }
+    tenant::document_upload up{fmt::format("bilaga-{}.txt", i + 1), "text/plain", path};
+    must(st.create_document(editor, fmt::format("{} – bilaga {}", topic, i + 1), up), "document");
+  }
+}
 
 // One large municipality: 8 departments, units spread under them (two levels), people spread
 // over units, news with mixed audiences over the last year.
@@ -311,6 +351,7 @@ void seed_scale(provisioning::registry& reg, tenant::pool& pool, const scale_opt
     d.published_at_ms = now - span + span * i / std::max(1, o.news);
     must(st->create_news(editor, d), "news");
   }
+  seed_content(*st, editor, o);
 }
 
 void print_logins(const std::vector<login_row>& logins) {
@@ -336,6 +377,9 @@ int main(int argc, char** argv) {
   scale->add_option("--people", so.people)->capture_default_str();
   scale->add_option("--units", so.units)->capture_default_str();
   scale->add_option("--news", so.news)->capture_default_str();
+  scale->add_option("--pages", so.pages, "Pages (content feature)")->capture_default_str();
+  scale->add_option("--documents", so.documents, "Documents (content feature)")
+      ->capture_default_str();
   int many_count = 1000;
   auto* many = app.add_subcommand("many", "Many small tenants");
   many->add_option("--tenants", many_count)->capture_default_str();

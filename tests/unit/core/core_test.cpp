@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 namespace samverka {
 namespace {
 
@@ -15,6 +17,21 @@ TEST(Clock, Rfc3339RoundTrip) {
   for (std::int64_t ms : {0LL, 1'795'000'000'000LL, 1'795'000'000'250LL, 951'782'400'000LL})
     EXPECT_EQ(parse_rfc3339(to_rfc3339(ms)), ms);
   EXPECT_EQ(parse_rfc3339("2026-11-18T12:06:40+01:00"), 1'795'000'000'000LL);
+}
+
+// The hand-written formatter agrees with gmtime_r over a wide range of instants.
+TEST(Clock, Rfc3339MatchesGmtime) {
+  std::int64_t ms = -2'208'988'800'000;  // 1900-01-01
+  for (int i = 0; i < 20'000; ++i, ms += 7'654'321'987 + i) {
+    std::time_t t = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char want[40];
+    std::strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%S", &tm);
+    auto got = to_rfc3339(ms);
+    ASSERT_EQ(got.substr(0, 19), want) << ms;
+    EXPECT_EQ(parse_rfc3339(got), ms) << got;
+  }
 }
 
 TEST(Clock, Rfc3339RejectsGarbage) {
