@@ -93,7 +93,8 @@ app::app(const app_config& cfg, std::shared_ptr<provisioning::registry> reg)
   routes_.add("POST", "/api/v1/groups/{id}/invite", {&app::invite_to_group, access::member});
   routes_.add("GET", "/api/v1/groups/{id}/members", {&app::list_group_members, access::member});
   routes_.add("POST", "/api/v1/groups/{id}/admins", {&app::add_group_admin, access::member});
-  routes_.add("PUT", "/api/v1/groups/{id}/subscription", {&app::set_group_subscription, access::member});
+  routes_.add("PUT", "/api/v1/groups/{id}/subscription",
+              {&app::set_group_subscription, access::member});
   routes_.add("GET", "/api/v1/groups/{id}/posts", {&app::list_group_posts, access::member});
   routes_.add("POST", "/api/v1/groups/{id}/posts", {&app::create_post, access::member});
   routes_.add("GET", "/api/v1/posts/{id}", {&app::get_post, access::member});
@@ -103,16 +104,20 @@ app::app(const app_config& cfg, std::shared_ptr<provisioning::registry> reg)
   routes_.add("POST", "/api/v1/posts/{id}/comments", {&app::create_comment, access::member});
   routes_.add("POST", "/api/v1/posts/{id}/like", {&app::like_post, access::member});
   routes_.add("DELETE", "/api/v1/posts/{id}/like", {&app::unlike_post, access::member});
-  routes_.add("PUT", "/api/v1/posts/{id}/subscription", {&app::set_post_subscription, access::member});
+  routes_.add("PUT", "/api/v1/posts/{id}/subscription",
+              {&app::set_post_subscription, access::member});
   routes_.add("PATCH", "/api/v1/comments/{id}", {&app::update_post, access::member});
   routes_.add("DELETE", "/api/v1/comments/{id}", {&app::delete_post, access::member});
   routes_.add("POST", "/api/v1/comments/{id}/like", {&app::like_post, access::member});
   routes_.add("DELETE", "/api/v1/comments/{id}/like", {&app::unlike_post, access::member});
   routes_.add("GET", "/api/v1/feed", {&app::feed, access::member});
   routes_.add("GET", "/api/v1/notifications", {&app::list_notifications, access::member});
-  routes_.add("POST", "/api/v1/notifications/read", {&app::mark_notifications_read, access::member});
-  routes_.add("GET", "/api/v1/notifications/preferences", {&app::get_notification_prefs, access::member});
-  routes_.add("PATCH", "/api/v1/notifications/preferences", {&app::set_notification_prefs, access::member});
+  routes_.add("POST", "/api/v1/notifications/read",
+              {&app::mark_notifications_read, access::member});
+  routes_.add("GET", "/api/v1/notifications/preferences",
+              {&app::get_notification_prefs, access::member});
+  routes_.add("PATCH", "/api/v1/notifications/preferences",
+              {&app::set_notification_prefs, access::member});
   routes_.add("GET", "/api/v1/ideas", {&app::list_ideas, access::member});
   routes_.add("POST", "/api/v1/ideas", {&app::create_idea, access::member});
   routes_.add("GET", "/api/v1/ideas/{id}", {&app::get_idea, access::member});
@@ -199,19 +204,15 @@ result<principal> app::authenticate(request_context& ctx) {
   // The home tenant vouches for the session; a suspended or deleted home vouches for no one.
   const auto* home = ctx.snap->find(token->home);
   if (!home || home->state != provisioning::tenant_state::active) return bad_token;
-  std::shared_ptr<tenant::store> home_store = ctx.store;
-  if (token->home != ctx.tenant->slug) {
-    auto s = pool_.get(home->slug, home->id);
-    if (!s) return s.err();
-    home_store = std::move(s.value());
-  }
-  auto session = home_store->resolve_session(token->secret);
-  if (!session) return session.err().kind == errc::unauthenticated ? bad_token : session.err();
   if (token->home == ctx.tenant->slug) {
-    auto v = ctx.store->viewer_for(session->user_id);
-    if (!v) return v.err().kind == errc::not_found ? bad_token : v.err();
+    auto v = ctx.store->viewer_for_session(token->secret);
+    if (!v) return v.err().kind == errc::unauthenticated ? bad_token : v.err();
     return principal{std::move(v.value()), std::move(**creds), *token};
   }
+  auto home_store = pool_.get(home->slug, home->id);
+  if (!home_store) return home_store.err();
+  auto session = home_store.value()->resolve_session(token->secret);
+  if (!session) return session.err().kind == errc::unauthenticated ? bad_token : session.err();
   // Cross-employed: the person must hold an active membership here.
   auto v = ctx.store->viewer_for(session->email);
   if (!v)

@@ -187,9 +187,15 @@ result<http_response> app::list_news(request_context& ctx) {
       ctx.who->viewer, *scope, *limit,
       cursor.value() ? std::optional<std::string_view>(**cursor) : std::nullopt);
   if (!page) return page.err();
-  boost::json::array items;
-  for (const auto& n : page->items) items.push_back(news_json(n));
-  boost::json::object out;
+  // One arena for the whole response: its many small allocations become pointer bumps and are
+  // freed at once (the first block on the stack covers a typical page).
+  unsigned char first_block[16 * 1024];
+  boost::json::monotonic_resource arena(first_block, sizeof first_block);
+  boost::json::storage_ptr sp(&arena);
+  boost::json::array items(sp);
+  items.reserve(page->items.size());
+  for (const auto& n : page->items) items.push_back(news_json(n, sp));
+  boost::json::object out(sp);
   out["items"] = std::move(items);
   if (page->next_cursor)
     out["next_cursor"] = *page->next_cursor;

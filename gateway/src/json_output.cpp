@@ -8,8 +8,8 @@ namespace samverka::gateway {
 
 namespace {
 
-boost::json::array strings(const std::vector<std::string>& v) {
-  boost::json::array a;
+boost::json::array strings(const std::vector<std::string>& v, boost::json::storage_ptr sp = {}) {
+  boost::json::array a(sp);
   a.reserve(v.size());
   for (const auto& s : v) a.emplace_back(s);
   return a;
@@ -41,22 +41,30 @@ http_response json_response(int status, const boost::json::array& a) {
   return res;
 }
 
-boost::json::object news_json(const tenant::news_item& n) {
-  boost::json::object o(10);  // the NEWS fields, without rehashing
+boost::json::object news_json(const tenant::news_item& n, boost::json::storage_ptr sp) {
+  boost::json::object o(10, sp);  // the NEWS fields, without rehashing
   o["id"] = n.id;
   o["title"] = n.title;
   o["summary"] = n.summary;
   o["body"] = n.body;
   o["published_at"] = to_rfc3339(n.published_at_ms);
   o["updated_at"] = to_rfc3339(n.updated_at_ms ? n.updated_at_ms : n.published_at_ms);
-  o["author"] = boost::json::object{{"name", n.author_name}};
-  o["audience"] =
-      boost::json::object{{"units", strings(n.target.units)}, {"roles", strings(n.target.roles)}};
-  if (n.source)
-    o["source"] = boost::json::object{
-        {"slug", n.source->slug}, {"name", n.source->name}, {"news_id", n.source->news_id}};
-  else
+  boost::json::object author(1, sp);
+  author["name"] = n.author_name;
+  o["author"] = std::move(author);
+  boost::json::object audience(2, sp);
+  audience["units"] = strings(n.target.units, sp);
+  audience["roles"] = strings(n.target.roles, sp);
+  o["audience"] = std::move(audience);
+  if (n.source) {
+    boost::json::object source(3, sp);
+    source["slug"] = n.source->slug;
+    source["name"] = n.source->name;
+    source["news_id"] = n.source->news_id;
+    o["source"] = std::move(source);
+  } else {
     o["source"] = nullptr;
+  }
   return o;
 }
 

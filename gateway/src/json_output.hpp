@@ -18,7 +18,8 @@ http_response json_response(int status, const boost::json::array& a);
 
 // NEWS: {"id","title","summary","body","published_at","updated_at","author":{"name"},
 //        "audience":{"units","roles"},"source":null|{"slug","name","news_id"}}.
-boost::json::object news_json(const tenant::news_item& n);
+// `sp` lets a list build all its items in one arena (boost::json::monotonic_resource).
+boost::json::object news_json(const tenant::news_item& n, boost::json::storage_ptr sp = {});
 
 // {"id","email","name","roles":[...],"units":[...]}.
 boost::json::object user_json(const tenant::user& u);

@@ -74,12 +74,16 @@ result<news_page> store::list_news(const viewer& who, news_scope scope, std::siz
     else
       st.bind_all(after_at, after_id, roles, fetch);
     news_page page;
-    while (st.step()) page.items.push_back(read_news_row(st));
+    bool any_units = false;  // a page of whole-tenant news needs no audience lookup
+    while (st.step()) {
+      page.items.push_back(read_news_row(st));
+      any_units = any_units || targets_units(st);
+    }
     if (page.items.size() > limit) {
       page.items.resize(limit);
       page.next_cursor = encode_cursor(page.items.back());
     }
-    fill_units(*c, page.items);
+    if (any_units) fill_units(*c, page.items);
     return page;
   });
 }

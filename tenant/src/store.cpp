@@ -203,32 +203,41 @@ result<void> store::set_active(std::int64_t user_id, bool active) {
   });
 }
 
+namespace {
+// The active person `user_id` as a request principal, read inside the caller's transaction.
+std::optional<viewer> load_viewer(db::connection& c, std::int64_t user_id) {
+  auto& st = c.cached("SELECT email, name, roles FROM users WHERE id = ?1 AND active = 1");
+  st.bind(1, user_id);
+  if (!st.step()) return std::nullopt;
+  viewer v;
+  v.user_id = user_id;
+  v.email = st.text(0);
+  v.name = st.text(1);
+  v.roles = static_cast<role_mask>(st.int64(2)) | bit(role::employee);
+  st.reset();
+  auto& us = c.cached("SELECT unit_id FROM user_units WHERE user_id = ?1 ORDER BY unit_id");
+  us.bind(1, user_id);
+  while (us.step()) v.unit_ids.push_back(us.int64(0));
+  // UNION (not UNION ALL) stops at units already seen, so shared ancestors appear once.
+  auto& reach = c.cached(
+      "WITH RECURSIVE r(id) AS ("
+      "  SELECT unit_id FROM user_units WHERE user_id = ?1"
+      "  UNION SELECT u.parent_id FROM units u JOIN r ON u.id = r.id"
+      "        WHERE u.parent_id IS NOT NULL)"
+      " SELECT id FROM r ORDER BY id");
+  reach.bind(1, user_id);
+  while (reach.step()) v.reach.push_back(reach.int64(0));
+  return v;
+}
+}  // namespace
+
 result<viewer> store::viewer_for(std::int64_t user_id) {
   return p_->guarded("resolve viewer", [&]() -> result<viewer> {
     auto c = p_->borrow();
     db::read_txn tx(*c);
-    auto& st = c->cached("SELECT email, name, roles FROM users WHERE id = ?1 AND active = 1");
-    st.bind(1, user_id);
-    if (!st.step()) return error(errc::not_found, "unknown_user", "no such active person");
-    viewer v;
-    v.user_id = user_id;
-    v.email = st.text(0);
-    v.name = st.text(1);
-    v.roles = static_cast<role_mask>(st.int64(2)) | bit(role::employee);
-    st.reset();
-    auto& us = c->cached("SELECT unit_id FROM user_units WHERE user_id = ?1 ORDER BY unit_id");
-    us.bind(1, user_id);
-    while (us.step()) v.unit_ids.push_back(us.int64(0));
-    // UNION (not UNION ALL) stops at units already seen, so shared ancestors appear once.
-    auto& reach = c->cached(
-        "WITH RECURSIVE r(id) AS ("
-        "  SELECT unit_id FROM user_units WHERE user_id = ?1"
-        "  UNION SELECT u.parent_id FROM units u JOIN r ON u.id = r.id"
-        "        WHERE u.parent_id IS NOT NULL)"
-        " SELECT id FROM r ORDER BY id");
-    reach.bind(1, user_id);
-    while (reach.step()) v.reach.push_back(reach.int64(0));
-    return v;
+    auto v = load_viewer(*c, user_id);
+    if (!v) return error(errc::not_found, "unknown_user", "no such active person");
+    return std::move(*v);
   });
 }
 
@@ -315,6 +324,26 @@ result<session_info> store::resolve_session(std::string_view secret) {
     st.bind_all(hash, now_ms());
     if (!st.step()) return refused;
     return session_info{st.int64(0), st.text(1), st.int64(2)};
+  });
+}
+
+result<viewer> store::viewer_for_session(std::string_view secret) {
+  const error refused(errc::unauthenticated, "invalid_session", "the session is not valid");
+  if (secret.empty() || secret.size() > max_secret) return refused;
+  const std::string hash = crypto::sha256_hex(secret);
+  return p_->guarded("resolve session", [&]() -> result<viewer> {
+    auto c = p_->borrow();
+    db::read_txn tx(*c);  // the session and the person from one snapshot
+    auto& st = c->cached(
+        "SELECT s.user_id FROM sessions s JOIN users u ON u.id = s.user_id"
+        " WHERE s.token_hash = ?1 AND s.revoked = 0 AND s.expires_at > ?2 AND u.active = 1");
+    st.bind_all(hash, now_ms());
+    if (!st.step()) return refused;
+    const auto user_id = st.int64(0);
+    st.reset();
+    auto v = load_viewer(*c, user_id);
+    if (!v) return refused;
+    return std::move(*v);
   });
 }
 

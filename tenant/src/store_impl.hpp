@@ -176,6 +176,12 @@ inline news_item read_news_row(const db::statement& st) {
   return n;
 }
 
+// Whether a row selected with SAMVERKA_NEWS_COLUMNS targets particular units (else every unit,
+// and fill_units has nothing to look up for it).
+inline bool targets_units(const db::statement& st) {
+  return st.int64(11) == 0;
+}
+
 // Audience unit names of `items`, in one query for the whole page.
 inline void fill_units(db::connection& c, std::vector<news_item>& items) {
   if (items.empty()) return;

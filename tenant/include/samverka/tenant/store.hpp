@@ -18,12 +18,12 @@
 #include <vector>
 
 #include "samverka/core/error.hpp"
+#include "samverka/tenant/content.hpp"    // content feature
+#include "samverka/tenant/directory.hpp"  // directory feature
 #include "samverka/tenant/model.hpp"
-#include "samverka/tenant/content.hpp"  // content feature
-#include "samverka/tenant/search.hpp"   // search feature
+#include "samverka/tenant/search.hpp"  // search feature
 #include "samverka/tenant/sharing.hpp"
 #include "samverka/tenant/social.hpp"
-#include "samverka/tenant/directory.hpp"  // directory feature
 
 namespace samverka::tenant {
 
@@ -78,6 +78,9 @@ class store {
   result<std::string> create_session(std::int64_t user_id);
   // The live session for `secret`; unauthenticated if unknown, expired, revoked or user inactive.
   result<session_info> resolve_session(std::string_view secret);
+  // resolve_session and viewer_for in one read of the home store: the hot path of every request
+  // made at the person's home tenant.
+  result<viewer> viewer_for_session(std::string_view secret);
   result<void> revoke_session(std::string_view secret);
 
   // --- News -----------------------------------------------------------------------------------
