@@ -33,7 +33,6 @@ app::app(const app_config& cfg, std::shared_ptr<provisioning::registry> reg)
   routes_.add("GET", "/api/v1/units", {&app::list_units, access::member});
   routes_.add("GET", "/api/v1/users", {&app::list_users, access::member});
   // Sharing routes.
-  // (sharing feature: add routes here)
   routes_.add("POST", "/api/v1/news/{id}/share", {&app::sharing_share, access::member});
   routes_.add("POST", "/api/v1/news/{id}/unlink", {&app::sharing_unlink, access::member});
   routes_.add("GET", "/api/v1/news/{id}/distribution",
@@ -51,7 +50,6 @@ app::app(const app_config& cfg, std::shared_ptr<provisioning::registry> reg)
   sharing_ = std::make_unique<sharing::service>(
       registry_, [this](const provisioning::tenant_info& t) { return pool_.get(t.slug, t.id); });
   // Content routes.
-  // (content feature: add routes here)
   routes_.add("GET", "/api/v1/pages", {&app::list_pages, access::member});
   routes_.add("POST", "/api/v1/pages", {&app::create_page, access::member});
   routes_.add("GET", "/api/v1/pages/review", {&app::pages_for_review, access::member});
@@ -81,10 +79,8 @@ app::app(const app_config& cfg, std::shared_ptr<provisioning::registry> reg)
   routes_.add("POST", "/api/v1/documents/{id}/versions", {&app::upload_document, access::member});
   routes_.add("GET", "/api/v1/documents/{id}/content", {&app::download_document, access::member});
   // Search routes.
-  // (search feature: add routes here)
   routes_.add("GET", "/api/v1/search", {&app::search, access::member});
   // Social routes.
-  // (social feature: add routes here)
   routes_.add("GET", "/api/v1/groups", {&app::list_groups, access::member});
   routes_.add("POST", "/api/v1/groups", {&app::create_group, access::member});
   routes_.add("GET", "/api/v1/groups/{id}", {&app::get_group, access::member});
@@ -127,7 +123,6 @@ app::app(const app_config& cfg, std::shared_ptr<provisioning::registry> reg)
   routes_.add("POST", "/api/v1/ideas/{id}/comments", {&app::comment_idea, access::member});
   routes_.add("PUT", "/api/v1/ideas/{id}/status", {&app::set_idea_status, access::member});
   // Directory routes: SCIM 2.0 (the handler checks the SCIM bearer token).
-  // (directory feature: add routes here)
   for (const char* m : {"GET", "POST"})
     routes_.add(m, "/scim/v2/Users", {&app::scim, access::anyone});
   for (const char* m : {"GET", "PUT", "PATCH", "DELETE"})

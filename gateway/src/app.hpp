@@ -109,7 +109,6 @@ class app final : public request_handler {
   result<http_response> static_asset(request_context& ctx);
 
   // Sharing handlers (handlers_sharing.cpp).
-  // (sharing feature: add declarations here)
   result<http_response> sharing_inbox(request_context& ctx);
   result<http_response> sharing_accept(request_context& ctx);
   result<http_response> sharing_decline(request_context& ctx);
@@ -131,7 +130,6 @@ class app final : public request_handler {
   std::unique_ptr<sharing::service> sharing_;
 
   // Content and start page handlers (handlers_content.cpp).
-  // (content feature: add declarations here)
   result<http_response> list_pages(request_context& ctx);
   result<http_response> create_page(request_context& ctx);
   result<http_response> get_page(request_context& ctx);
@@ -170,11 +168,9 @@ class app final : public request_handler {
  private:
 
   // Search handlers (handlers_search.cpp).
-  // (search feature: add declarations here)
   result<http_response> search(request_context& ctx);
 
   // Social handlers (handlers_social.cpp).
-  // (social feature: add declarations here)
   result<http_response> list_groups(request_context& ctx);
   result<http_response> create_group(request_context& ctx);
   result<http_response> get_group(request_context& ctx);
@@ -209,7 +205,6 @@ class app final : public request_handler {
   result<http_response> set_idea_status(request_context& ctx);
 
   // Directory handlers: SCIM 2.0 at /scim/v2 (handlers_directory.cpp).
-  // (directory feature: add declarations here)
   // Every /scim/v2 route: authenticates the tenant's SCIM bearer token itself and answers in
   // SCIM's shapes (errors included), so the routes are `anyone` for the session pipeline.
   result<http_response> scim(request_context& ctx);

@@ -662,7 +662,6 @@ std::optional<scim_failure> apply_patch(json::object& doc, const json::object& b
 json::object service_provider_config() {
   return json::object{
       {"schemas", json::array{"urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"}},
-      {"documentationUri", "https://github.com/samverka/samverka/docs/notes/directory.md"},
       {"patch", json::object{{"supported", true}}},
       {"bulk", json::object{{"supported", false}, {"maxOperations", 0}, {"maxPayloadSize", 0}}},
       {"filter",

@@ -96,7 +96,6 @@ class store {
   result<void> delete_news(const viewer& who, std::int64_t id);
 
   // --- Sharing: linked copies, inbox, outbox (sharing.cpp) ------------------------------------
-  // (sharing feature: add declarations here)
   // Source side. Publishes news offered to `partners` (slugs the caller checked are partners)
   // and/or offered for borrowing, in ONE transaction with its outbox rows: a crash never leaves
   // a shared item without its deliveries. `author` must be an editor.
@@ -158,7 +157,6 @@ class store {
   result<std::vector<sharing_audit_entry>> sharing_audit_log(std::size_t limit);
 
   // --- Content: pages, documents, guides, start page, profiles, audit (content.cpp etc.) ------
-  // (content feature: add declarations here)
   // Pages: a tree with owners and review dates. Editors and admins create pages; the owner,
   // editors and admins edit them. Editing bumps the review date. On a page that requires
   // approval, an edit by anyone but the owner or an admin waits as a pending version.
@@ -221,12 +219,10 @@ class store {
   result<std::vector<document>> recent_documents(const viewer& who);
 
   // --- Search (search.cpp) ---------------------------------------------------------------------
-  // (search feature: add declarations here)
   // Full-text search over what `who` may read, best first. Any query text is safe.
   result<std::vector<search_hit>> search(const viewer& who, const search_query& q);
 
   // --- Social: groups, posts, comments, feed, notifications, ideas (social.cpp etc.) -----------
-  // (social feature: add declarations here)
   // Visibility rules: social.hpp. Every id of a closed group the viewer is not in is not_found.
   // Groups: department, open, and the viewer's closed groups, by name.
   result<std::vector<group>> list_groups(const viewer& who);
@@ -295,7 +291,6 @@ class store {
                                std::optional<std::string_view> reply);
 
   // --- Directory: SCIM provisioning and CSV import (directory.cpp) -----------------------------
-  // (directory feature: add declarations here)
   // SCIM users (every person of the tenant; those added by the CLI have their e-mail as userName
   // and are matched case-insensitively). `user_name` filters by userName (SCIM `userName eq`).
   result<directory_person_page> dir_list_people(std::optional<std::string_view> user_name,
