@@ -230,8 +230,8 @@ struct scale_options {
   int units = 300;
   int news = 50'000;
   int with_password = 20;  // argon2 is slow on purpose: only these people get local passwords
-  int pages = 0;      // content feature: pages with owners (bench/content)
-  int documents = 0;  // content feature: small text documents (bench/content)
+  int pages = 0;           // content feature: pages with owners (bench/content)
+  int documents = 0;       // content feature: small text documents (bench/content)
 };
 
 // Content feature: pages and documents for the search benchmark (bench/content/run).

@@ -166,7 +166,6 @@ class app final : public request_handler {
                                                         std::string_view target) override;
 
  private:
-
   // Search handlers (handlers_search.cpp).
   result<http_response> search(request_context& ctx);
 

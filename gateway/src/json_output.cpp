@@ -17,28 +17,24 @@ boost::json::array strings(const std::vector<std::string>& v, boost::json::stora
 
 }  // namespace
 
+namespace {
+http_response json_body(int status, std::string body) {
+  http_response res;
+  res.status = status;
+  res.content_type = "application/json";
+  res.body = std::move(body);
+  return res;
+}
+}  // namespace
+
 http_response json_response(int status, const boost::json::value& v) {
-  http_response res;
-  res.status = status;
-  res.content_type = "application/json";
-  res.body = boost::json::serialize(v);
-  return res;
+  return json_body(status, boost::json::serialize(v));
 }
-
 http_response json_response(int status, const boost::json::object& o) {
-  http_response res;
-  res.status = status;
-  res.content_type = "application/json";
-  res.body = boost::json::serialize(o);
-  return res;
+  return json_body(status, boost::json::serialize(o));
 }
-
 http_response json_response(int status, const boost::json::array& a) {
-  http_response res;
-  res.status = status;
-  res.content_type = "application/json";
-  res.body = boost::json::serialize(a);
-  return res;
+  return json_body(status, boost::json::serialize(a));
 }
 
 boost::json::object news_json(const tenant::news_item& n, boost::json::storage_ptr sp) {

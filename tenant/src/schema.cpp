@@ -17,11 +17,11 @@
 #include "samverka/db/sqlite.hpp"
 #include "samverka/tenant/limits.hpp"
 #include "samverka/tenant/store.hpp"
-#include "schema_sharing.hpp"
-#include "schema_social.hpp"
 #include "schema_content.hpp"
 #include "schema_directory.hpp"
 #include "schema_search.hpp"
+#include "schema_sharing.hpp"
+#include "schema_social.hpp"
 #include "search_text.hpp"
 
 namespace samverka::tenant {
@@ -101,7 +101,12 @@ CREATE TABLE news_units(
 CREATE INDEX news_units_unit ON news_units(unit_id, news_id);
 )sql";
 
-constexpr std::array migrations{v1, schema::schema_social, schema_sharing, schema::schema_content, schema::schema_search, schema::schema_directory};
+constexpr std::array migrations{v1,
+                                schema::schema_social,
+                                schema_sharing,
+                                schema::schema_content,
+                                schema::schema_search,
+                                schema::schema_directory};
 
 error too_new(int found, errc kind) {
   return error(kind, "schema_too_new",
