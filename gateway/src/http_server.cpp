@@ -141,9 +141,14 @@ class session : public std::enable_shared_from_this<session> {
                    [self = shared_from_this()] { self->wait_for_request(); });
   }
 
-  // Draining began: an idle connection closes now; a busy one closes after its response.
+  // Draining began: a busy connection closes after its response; an idle one after a short grace
+  // (limits::drain_idle_grace), unless a request arrives meanwhile, which is then served.
   void on_drain() {
-    if (idle_) stream_.cancel();
+    if (!idle_) return;
+    grace_.expires_after(limits::drain_idle_grace);
+    grace_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec && self->idle_) self->stream_.cancel();
+    });
   }
 
   auto executor() { return stream_.get_executor(); }
@@ -413,6 +418,7 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   beast::tcp_stream stream_;
+  asio::steady_timer grace_{stream_.get_executor()};  // drain grace of an idle connection
   http_server::impl& srv_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;

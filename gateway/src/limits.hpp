@@ -36,6 +36,9 @@ inline constexpr std::size_t max_connections = 10'000;
 inline constexpr std::size_t max_requests_per_connection = 1'000;
 // On SIGTERM: in-flight requests get this long to finish before the process exits anyway.
 inline constexpr auto drain_deadline = 10s;
+// On SIGTERM, an idle keep-alive connection stays open this long before it is closed: a request
+// the client sent just before the signal may still be in the socket buffer, and it gets served.
+inline constexpr auto drain_idle_grace = 500ms;
 // Pause after a failed accept (e.g. out of file descriptors) so the loop does not spin.
 inline constexpr auto accept_error_backoff = 100ms;
 // Handlers block on SQLite and argon2, so they run on their own pool and never stall the I/O
