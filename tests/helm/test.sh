@@ -20,7 +20,13 @@ if [ -z "$helm" ]; then
     exit 77
   fi
 fi
-if ! python3 -c 'import yaml' 2>/dev/null; then
+# Debian's interpreter first (python3-yaml installs there); a python3 earlier in PATH, e.g. a
+# virtualenv's, may lack PyYAML.
+py=""
+for candidate in /usr/bin/python3 python3; do
+  if "$candidate" -c 'import yaml' 2>/dev/null; then py="$candidate"; break; fi
+done
+if [ -z "$py" ]; then
   echo "python3 with PyYAML is needed (Debian: python3-yaml; scripts/install-deps --test)" >&2
   exit 1
 fi
@@ -41,15 +47,15 @@ render() {  # render NAME ARGS...
 
 step "default values"
 render default
-python3 "$here/check_rendered.py" default <"$out/default.yaml" || fail=1
+"$py" "$here/check_rendered.py" default <"$out/default.yaml" || fail=1
 
 step "production-like values"
 render production -f "$here/production-values.yaml"
-python3 "$here/check_rendered.py" production <"$out/production.yaml" || fail=1
+"$py" "$here/check_rendered.py" production <"$out/production.yaml" || fail=1
 
 step "cluster layout preview (gateway + Redis; the binary's cluster mode is not built yet)"
 render cluster --set gateway.enabled=true --set redis.enabled=true
-python3 "$here/check_rendered.py" cluster <"$out/cluster.yaml" || fail=1
+"$py" "$here/check_rendered.py" cluster <"$out/cluster.yaml" || fail=1
 
 step "values the binary cannot run are refused"
 refuse() {  # refuse EXPECTED-MESSAGE-PART ARGS...
