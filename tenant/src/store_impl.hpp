@@ -25,6 +25,7 @@
 #include "samverka/tenant/store.hpp"
 #include "schema.hpp"
 #include "search_text.hpp"
+#include "utf8.hpp"
 
 namespace samverka::tenant {
 
@@ -57,34 +58,12 @@ inline std::string_view trim(std::string_view s) {
 inline std::optional<std::size_t> plain_chars(std::string_view s, bool multiline) {
   std::size_t count = 0;
   for (std::size_t i = 0; i < s.size(); ++count) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      if ((c < 0x20 && !(multiline && (c == '\n' || c == '\t'))) || c == 0x7f) return std::nullopt;
-      ++i;
-      continue;
-    }
-    std::size_t len = 0;
-    std::uint32_t cp = 0;
-    if ((c & 0xe0) == 0xc0) {
-      len = 2, cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      len = 3, cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      len = 4, cp = c & 0x07;
-    } else {
+    const auto d = utf8::decode(s, i);
+    if (!d.valid) return std::nullopt;
+    const auto cp = d.cp;
+    if ((cp < 0x20 && !(multiline && (cp == '\n' || cp == '\t'))) || (cp >= 0x7f && cp <= 0x9f))
       return std::nullopt;
-    }
-    if (i + len > s.size()) return std::nullopt;
-    for (std::size_t k = 1; k < len; ++k) {
-      const auto d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xc0) != 0x80) return std::nullopt;
-      cp = (cp << 6) | (d & 0x3f);
-    }
-    const bool overlong =
-        (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
-    if (overlong || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
-      return std::nullopt;
-    i += len;
+    i += d.len;
   }
   return count;
 }
