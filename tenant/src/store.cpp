@@ -333,16 +333,21 @@ result<viewer> store::viewer_for_session(std::string_view secret) {
   const std::string hash = crypto::sha256_hex(secret);
   return p_->guarded("resolve session", [&]() -> result<viewer> {
     auto c = p_->borrow();
+    const auto now = now_ms();
+    const auto generation = c.generation();  // before reading: see read_cache.hpp
+    if (auto hit = p_->sessions.find(hash, generation, now)) return std::move(*hit);
     db::read_txn tx(*c);  // the session and the person from one snapshot
     auto& st = c->cached(
-        "SELECT s.user_id FROM sessions s JOIN users u ON u.id = s.user_id"
+        "SELECT s.user_id, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id"
         " WHERE s.token_hash = ?1 AND s.revoked = 0 AND s.expires_at > ?2 AND u.active = 1");
-    st.bind_all(hash, now_ms());
+    st.bind_all(hash, now);
     if (!st.step()) return refused;
     const auto user_id = st.int64(0);
+    const auto expires_at = st.int64(1);
     st.reset();
     auto v = load_viewer(*c, user_id);
     if (!v) return refused;
+    p_->sessions.put(hash, *v, generation, expires_at);
     return std::move(*v);
   });
 }
