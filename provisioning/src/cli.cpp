@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "backup.hpp"
+#include "cli_idp.hpp"  // oidc feature
 #include "csv_import.hpp"  // directory feature
 #include "samverka/core/clock.hpp"
 #include "samverka/core/slug.hpp"
@@ -298,6 +299,12 @@ void user_add(context& c, const user_add_args& a) {
                    "user added, but recording the membership failed: " + r.err().message};
   // (sharing feature) membership changes are on the tenant's sharing audit trail.
   (void)store->sharing_record("operator", "membership_added", std::nullopt, "", email);
+  // (content2) people changes by the operator are on the tenant's audit trail.
+  (void)store->record_admin_audit(
+      "operator", "user.create", "user", added.id,
+      added.email + ", roles " + join(tenant::role_names(added.roles)) +
+          (added.units.empty() ? std::string() : ", units " + join(added.units)) +
+          (a.password_stdin ? ", password set" : ""));
   if (c.json) return print_json(user_json(added));
   std::cout << "added " << added.email << " to " << t.slug << " (user " << added.id << ", roles "
             << join(tenant::role_names(added.roles)) << ")\n";
@@ -407,6 +414,8 @@ void user_remove(context& c, const std::string& slug, const std::string& raw_ema
   const bool home = owner && *owner == t.slug;
   (void)store->sharing_record("operator", "membership_removed", std::nullopt, "",
                               email + (home ? " (home tenant: access ended everywhere)" : ""));
+  (void)store->record_admin_audit("operator", "user.deactivate", "user", u.id,
+                                  email + " removed from the tenant");  // (content2) audit trail
   if (c.json)
     return print_json(
         json::object{{"tenant", t.slug}, {"email", email}, {"removed", true}, {"home", home}});
@@ -637,6 +646,8 @@ int run_cli(int argc, char** argv) {
       std::optional<std::string_view> p;
       if (!parent.empty()) p = parent;
       auto u = take(c.store(slug)->add_unit(name, p));
+      (void)c.store(slug)->record_admin_audit("operator", "unit.create", "unit", u.id,
+                                              u.name + (p ? " under " + parent : ""));  // content2
       if (c.json) {
         json::object o;
         o["id"] = u.id;
@@ -892,6 +903,10 @@ int run_cli(int argc, char** argv) {
       if (report.failed > 0) throw cli_exit{exit_failed, "some digests could not be sent"};
     };
   });
+
+  // (oidc feature) idp set / show / remove: cli_idp.cpp.
+  add_idp_commands(app, action, data_dir, c.json,
+                   [](int code, std::string why) { throw cli_exit{code, std::move(why)}; });
 
   try {
     try {
