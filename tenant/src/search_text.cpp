@@ -4,6 +4,7 @@
 #include <libstemmer.h>
 
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -125,6 +126,17 @@ int tok_tokenize(Fts5Tokenizer* p, void* ctx, int flags, const char* text, int n
   try {
     const std::string_view s(text ? text : "", text ? static_cast<std::size_t>(n) : 0);
     const bool prefix = (flags & FTS5_TOKENIZE_PREFIX) != 0;
+    if (flags == FTS5_TOKENIZE_AUX) {
+      // Snippets (the only auxiliary use with detail=full) need just where each token is, not
+      // its term: one token per word as for the index, without folding or stemming (the
+      // stemmer is most of a snippet's cost).
+      for (const auto& w : split_words(s)) {
+        const int rc = emit(ctx, 0, s.data() + w.begin, static_cast<int>(w.end - w.begin),
+                            static_cast<int>(w.begin), static_cast<int>(w.end));
+        if (rc != SQLITE_OK) return rc;
+      }
+      return SQLITE_OK;
+    }
     for (const auto& w : split_words(s)) {
       std::string term = fold_case(clip(s.substr(w.begin, w.end - w.begin), max_word_bytes));
       if (!prefix) term = stem(t->stemmer.get(), term);
@@ -149,6 +161,32 @@ void html_text_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
   } catch (const std::exception&) {
     sqlite3_result_error_nomem(ctx);
   }
+}
+
+// samverka_rank(search_fts): relevance of the current row, higher is better (see
+// search_text.hpp). Reads only the current row's match positions, which FTS5 holds already, so
+// unlike bm25() it costs nothing per query and no docsize lookup per row.
+void rank_fn(const Fts5ExtensionApi* api, Fts5Context* fts, sqlite3_context* ctx, int,
+             sqlite3_value**) {
+  int n_inst = 0;
+  if (api->xInstCount(fts, &n_inst) != SQLITE_OK) return sqlite3_result_double(ctx, 0.0);
+  const int n_phrase = api->xPhraseCount(fts);
+  constexpr int max_phrases = 2 * static_cast<int>(max_query_words) + 4;
+  double freq[max_phrases] = {};
+  for (int i = 0; i < n_inst; ++i) {
+    int phrase = 0, col = 0, off = 0;
+    if (api->xInst(fts, i, &phrase, &col, &off) != SQLITE_OK) break;
+    if (phrase < 0 || phrase >= max_phrases || col < 0) continue;
+    freq[phrase] += col < static_cast<int>(std::size(rank_column_weights))
+                        ? rank_column_weights[static_cast<std::size_t>(col)]
+                        : 0.0;
+  }
+  // Saturating term frequency (the tf part of bm25): a word's tenth mention adds little.
+  constexpr double k1 = 1.2;
+  double score = 0.0;
+  for (int p = 0; p < n_phrase && p < max_phrases; ++p)
+    score += freq[p] * (k1 + 1.0) / (freq[p] + k1);
+  sqlite3_result_double(ctx, score);
 }
 
 int auto_entry(sqlite3* db, const char**, const sqlite3_api_routines*) {
@@ -215,6 +253,82 @@ std::string match_expression(std::string_view user_query, bool prefix) {
   return out;
 }
 
+// ---- Snippets ----------------------------------------------------------------------------------
+
+highlighter::highlighter(std::string_view user_query, bool prefix) {
+  auto words = split_words(user_query);
+  if (words.size() > max_query_words) words.resize(max_query_words);
+  for (std::size_t k = 0; k < words.size(); ++k) {
+    const auto w =
+        clip(user_query.substr(words[k].begin, words[k].end - words[k].begin), max_word_bytes);
+    stems_.push_back(index_term(w));
+    if (prefix && k + 1 == words.size()) prefix_ = fold_case(w);
+  }
+}
+
+int highlighter::match(std::string_view word) const {
+  const std::string folded = fold_case(clip(word, max_word_bytes));
+  if (!prefix_.empty() && folded.starts_with(prefix_)) return static_cast<int>(stems_.size()) - 1;
+  std::string stemmed;  // computed at most once, and only for a plausible word
+  for (std::size_t i = 0; i < stems_.size(); ++i) {
+    // Swedish Snowball stemming only removes endings, so a word's stem is a prefix of the
+    // folded word: most words are rejected without running the stemmer.
+    if (!folded.starts_with(stems_[i])) continue;
+    if (stemmed.empty()) stemmed = index_term(folded);
+    if (stemmed == stems_[i]) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::optional<std::string> highlighter::snippet(std::string_view text,
+                                                std::size_t max_words) const {
+  if (stems_.empty() || max_words == 0) return std::nullopt;
+  const auto words = split_words(text);
+  std::vector<int> hit(words.size(), -1);
+  std::vector<std::size_t> at;  // positions of matched words
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    hit[i] = match(text.substr(words[i].begin, words[i].end - words[i].begin));
+    if (hit[i] >= 0) at.push_back(i);
+  }
+  if (at.empty()) return std::nullopt;
+  // The window (starting a little before a match) holding the most distinct query words.
+  constexpr std::size_t lead_in = 2;
+  std::size_t best = 0, best_score = 0;
+  for (const auto p : at) {
+    const std::size_t from = p > lead_in ? p - lead_in : 0;
+    std::uint64_t seen = 0;
+    for (std::size_t i = from; i < words.size() && i < from + max_words; ++i)
+      if (hit[i] >= 0) seen |= std::uint64_t{1} << (hit[i] % 64);
+    const auto score = static_cast<std::size_t>(__builtin_popcountll(seen));
+    if (score > best_score) best = from, best_score = score;
+  }
+  const std::size_t end = std::min(words.size(), best + max_words);
+  std::string out;
+  if (best > 0) out += "…";
+  std::size_t from = words[best].begin;
+  for (std::size_t i = best; i < end; ++i) {
+    if (hit[i] < 0) continue;
+    append_html_escaped(out, text.substr(from, words[i].begin - from));
+    out += "<mark>";
+    append_html_escaped(out, text.substr(words[i].begin, words[i].end - words[i].begin));
+    out += "</mark>";
+    from = words[i].end;
+  }
+  append_html_escaped(out, text.substr(from, words[end - 1].end - from));
+  if (end < words.size()) out += "…";
+  return out;
+}
+
+std::string highlighter::lead(std::string_view text, std::size_t max_words) {
+  const auto words = split_words(text);
+  std::string out;
+  if (words.empty() || max_words == 0) return out;
+  const std::size_t end = std::min(words.size(), max_words);
+  append_html_escaped(out, text.substr(words[0].begin, words[end - 1].end - words[0].begin));
+  if (end < words.size()) out += "…";
+  return out;
+}
+
 int register_on(sqlite3* db) {
   // Later connections of the process get the tokenizer too (see design note 4).
   static std::once_flag auto_once;
@@ -236,6 +350,9 @@ int register_on(sqlite3* db) {
   if (api->xFindTokenizer(api, tokenizer_name, &existing_ctx, &existing) != SQLITE_OK) {
     fts5_tokenizer tok{tok_create, tok_delete, tok_tokenize};
     rc = api->xCreateTokenizer(api, tokenizer_name, nullptr, &tok, nullptr);
+    if (rc != SQLITE_OK) return rc;
+    // First registration on this connection (FTS5 has no lookup for functions).
+    rc = api->xCreateFunction(api, rank_function, nullptr, &rank_fn, nullptr);
     if (rc != SQLITE_OK) return rc;
   }
   return sqlite3_create_function_v2(db, html_text_function, 1,

@@ -24,6 +24,7 @@
 #include <sqlite3.h>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,15 @@ namespace samverka::tenant::search_text {
 inline constexpr const char* tokenizer_name = "samverka_sv";
 // Name of the SQL function samverka_html_text(html) -> plain text, used by index triggers.
 inline constexpr const char* html_text_function = "samverka_html_text";
+// Name of the FTS5 auxiliary function samverka_rank(search_fts): relevance of the current row,
+// higher is better. A saturating, column-weighted count of the query's matches in the row
+// (bm25's tf part). Unlike bm25() it needs no pass over every match of the query to count
+// document frequencies (a full doclist walk per word, ~70,000 entries for a word found almost
+// everywhere) and no per-row column-size lookup; queries here are ANDs of words, so every
+// candidate holds every word and document frequency would not reorder them much.
+inline constexpr const char* rank_function = "samverka_rank";
+// Weights of the index's columns in samverka_rank: title, body, extra, kind (schema_search.hpp).
+inline constexpr double rank_column_weights[] = {8.0, 1.0, 2.0, 0.0};
 // Words longer than this (in bytes) are indexed as their first max_word_bytes bytes: nothing
 // real is that long (the longest Swedish dictionary words are ~40 letters), and it bounds the
 // stemmer's work on junk such as base64 blobs pasted into a page.
@@ -64,6 +74,27 @@ std::string index_term(std::string_view word);
 // Every word becomes a quoted string; with `prefix`, the last word also matches as a prefix
 // (type-ahead): ("word" OR "word"*).
 std::string match_expression(std::string_view user_query, bool prefix);
+
+// Marks the caller's words in stored text for search snippets, with the same word rule, folding
+// and stemming as the index (so it marks what matched): "Förvaltningen" is marked for the query
+// "förvaltningar"; in prefix mode any word starting with the last query word is marked too.
+// Replaces FTS5's snippet(), which costs a full MATCH per hit (~100 us with many segments).
+class highlighter {
+ public:
+  highlighter(std::string_view user_query, bool prefix);
+  // At most `max_words` words of `text` around the most distinct matches, HTML-escaped, with
+  // the matched words in <mark>...</mark> and "…" where text was cut; nullopt if nothing in
+  // `text` matches.
+  std::optional<std::string> snippet(std::string_view text, std::size_t max_words) const;
+  // The first `max_words` words of `text`, HTML-escaped, without marks ("…" if cut).
+  static std::string lead(std::string_view text, std::size_t max_words);
+
+ private:
+  // Index of the query word `word` matches, or -1.
+  int match(std::string_view word) const;
+  std::vector<std::string> stems_;
+  std::string prefix_;  // folded last word in prefix mode, else empty
+};
 
 // Registers the tokenizer and the SQL function on `db`. Returns SQLITE_OK or an error code.
 int register_on(sqlite3* db);

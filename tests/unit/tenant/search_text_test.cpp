@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -166,6 +167,64 @@ TEST_F(SearchFts, HtmlTextFunctionStripsTags) {
   EXPECT_NE(text.find("Hej"), std::string::npos);
   EXPECT_NE(text.find("då"), std::string::npos);
   EXPECT_EQ(text.find('<'), std::string::npos);
+}
+
+// ---- Ranking and snippets ----------------------------------------------------------------------
+
+TEST_F(SearchFts, RankPrefersTitleMatchesAndCountsEveryWord) {
+  exec(
+      "INSERT INTO t(rowid, title, body) VALUES"
+      " (10, 'Semester', 'Ansök i god tid'),"
+      " (11, 'Ledighet', 'Semester och semesterväxling, semester igen')");
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db_,
+                               "SELECT rowid FROM t WHERE t MATCH ?1"
+                               " ORDER BY samverka_rank(t) DESC",
+                               -1, &st, nullptr),
+            SQLITE_OK);
+  const auto expr = match_expression("semester", false);
+  sqlite3_bind_text(st, 1, expr.data(), static_cast<int>(expr.size()), SQLITE_TRANSIENT);
+  std::vector<int> order;
+  while (sqlite3_step(st) == SQLITE_ROW) order.push_back(sqlite3_column_int(st, 0));
+  sqlite3_finalize(st);
+  EXPECT_EQ(order, (std::vector<int>{10, 11}));  // title weight 8 beats three body mentions
+}
+
+TEST_F(SearchFts, AuxiliaryTokenizingKeepsFts5HighlightsAligned) {
+  // highlight() tokenizes with FTS5_TOKENIZE_AUX, which skips stemming: positions must agree.
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db_, "SELECT highlight(t, 1, '[', ']') FROM t WHERE t MATCH ?1", -1,
+                               &st, nullptr),
+            SQLITE_OK);
+  const auto expr = match_expression("tjänsteresa", false);
+  sqlite3_bind_text(st, 1, expr.data(), static_cast<int>(expr.size()), SQLITE_TRANSIENT);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  const std::string text = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  EXPECT_EQ(text, "Nytt om inköp och [tjänsteresor]");
+}
+
+TEST(SearchText, HighlighterMarksInflectionsAndEscapes) {
+  const highlighter h("Förvaltningar <b>", false);
+  auto s = h.snippet("Om förvaltningen & <script>: FÖRVALTNINGENS nya rutiner", 14);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(*s,
+            "Om <mark>förvaltningen</mark> &amp; &lt;script&gt;: "
+            "<mark>FÖRVALTNINGENS</mark> nya rutiner")
+      << *s;
+  EXPECT_FALSE(h.snippet("Inget här", 14));
+}
+
+TEST(SearchText, HighlighterPrefixModeAndWindow) {
+  const highlighter h("budget förv", true);
+  std::string text;
+  for (int i = 0; i < 30; ++i) text += "ord" + std::to_string(i) + " ";
+  text += "budget för förvaltningen";
+  auto s = h.snippet(text, 6);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(*s, "…ord28 ord29 <mark>budget</mark> för <mark>förvaltningen</mark>") << *s;
+  EXPECT_EQ(highlighter::lead("a b c", 2), "a b…");
+  EXPECT_EQ(highlighter::lead("a <b> c", 5), "a &lt;b&gt; c");
 }
 
 }  // namespace

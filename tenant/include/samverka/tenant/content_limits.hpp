@@ -53,10 +53,8 @@ inline constexpr std::size_t default_search_results = 20;
 inline constexpr std::size_t max_search_results = 50;
 // Query text accepted (bytes); a query is a few words, never a document.
 inline constexpr std::size_t max_search_query = 200;
-// Matches considered per query (the newest ones), and title matches considered besides them;
-// bounds the work of a very common word in a large tenant (see search.cpp, phase 1).
-inline constexpr std::size_t max_search_candidates = 2'000;
-inline constexpr std::size_t max_title_candidates = 500;
+// (The candidate windows of a query are search.cpp's candidate_window and
+// title_candidate_window, next to the cost they bound.)
 // Freshness half-life in ranking: an item this many days old gets half the freshness boost.
 inline constexpr double freshness_half_life_days = 30.0;
 
