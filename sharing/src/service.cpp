@@ -40,6 +40,17 @@ error not_a_partner(std::string_view slug) {
                "\"" + std::string(slug) + "\" is not a partner municipality; nothing was changed");
 }
 
+// Copies the files a payload references from the source's store into the receiver's, by hash,
+// before the receiver applies it (nothing is hot-linked; see tenant/src/content2.cpp).
+result<void> carry_files(tenant::store& src, tenant::store& dst, const tenant::share_payload& p) {
+  for (const auto& f : p.files) {
+    auto from = src.shared_file_path(f);
+    if (!from) return from.err();
+    if (auto r = dst.receive_shared_file(*from, f); !r) return r.err();
+  }
+  return {};
+}
+
 // Partners of every tenant, from the registry's symmetric pairs.
 result<std::map<std::string, std::set<std::string>>> partner_map(provisioning::registry& reg) {
   auto tenants = reg.list_tenants();
@@ -181,6 +192,10 @@ std::size_t service::deliver(std::string_view source_slug, bool all) {
         fail(dst.err().code + ": " + dst.err().message);
         continue;
       }
+      if (auto files = carry_files(**src, **dst, job.payload); !files) {
+        fail(files.err().code + ": " + files.err().message);
+        continue;
+      }
       tenant::share_message m{src_info->slug, src_info->name, job.via, job.payload};
       auto applied = (*dst)->sharing_apply(m);
       if (!applied) {
@@ -265,6 +280,7 @@ result<tenant::news_item> service::borrow(std::string_view borrower, tenant::sto
   // revision later (as an accepted borrow).
   auto payload = (*src)->lend_news(news_id, borrower);
   if (!payload) return payload.err();
+  if (auto files = carry_files(**src, borrower_store, *payload); !files) return files.err();
   tenant::share_message m{src_info->slug, src_info->name, tenant::share_via::borrow, *payload};
   auto applied = borrower_store.sharing_apply(m, target.value_or(tenant::audience{}), who.email);
   if (!applied) return applied.err();

@@ -16,6 +16,14 @@ namespace samverka::tenant::detail {
 // Longest detail text kept per entry; the item itself holds the full text.
 inline constexpr std::size_t max_audit_detail = 300;
 
+// The principal of a change made outside the HTTP API: "operator" (samverkactl, CSV import) or
+// "scim" (the directory); recorded as the actor with no user id.
+inline viewer audit_actor(std::string_view name) {
+  viewer v;
+  v.email = std::string(name);
+  return v;
+}
+
 // Appends "who did `action` to (`item_type`, `item_id`)" with a short `detail` (e.g. a title).
 inline void record_audit(db::connection& c, const viewer& who, std::string_view action,
                          std::string_view item_type, std::int64_t item_id,

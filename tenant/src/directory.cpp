@@ -15,6 +15,7 @@
 //     collected with their line, and any problem rolls the whole file back.
 #include <set>
 
+#include "content_audit.hpp"  // content2: SCIM and CSV changes on the audit trail
 #include "store_impl.hpp"
 
 namespace samverka::tenant {
@@ -333,6 +334,9 @@ result<directory_person> store::dir_put_person(std::optional<std::int64_t> id,
     }
     if (!in.active) revoke_sessions(*c, *target);
     auto out = read_person(*c, *target);
+    record_audit(*c, audit_actor("scim"), id ? "user.replace" : "user.create", "user", *target,
+                 f.email + (in.active ? "" : ", deactivated") +
+                     (f.department.empty() ? "" : ", department " + f.department));
     tx.commit();
     return std::move(*out);
   });
@@ -365,6 +369,8 @@ result<directory_person> store::dir_delete_person(std::int64_t id) {
     for (auto& [gid, unit] : groups)
       if (unit) drop_unit_membership(*c, id, *unit, gid);
     p->active = false;
+    record_audit(*c, audit_actor("scim"), "user.delete", "user", id,
+                 p->email + ", deactivated");  // content2
     tx.commit();
     return std::move(*p);
   });
@@ -484,6 +490,9 @@ result<directory_group> store::dir_put_group(std::optional<std::int64_t> id,
     if (unit)
       for (auto m : members) add_unit_membership(*c, m, *unit);
     auto out = read_group(*c, gid);
+    record_audit(*c, audit_actor("scim"), id ? "directory_group.replace" : "directory_group.create",
+                 "directory_group", gid,
+                 in.display_name + ", " + std::to_string(out->members.size()) + " members");
     tx.commit();
     return std::move(*out);
   });
@@ -502,6 +511,8 @@ result<void> store::dir_delete_group(std::int64_t id) {
     c->cached("DELETE FROM directory_groups WHERE id = ?1").bind(1, id).run();
     if (unit)
       for (auto m : g->members) drop_unit_membership(*c, m, *unit, id);
+    record_audit(*c, audit_actor("scim"), "directory_group.delete", "directory_group", id,
+                 g->display_name);  // content2
     tx.commit();
     return {};
   });
@@ -668,11 +679,16 @@ result<import_report> store::import_people(const std::vector<import_row>& rows, 
               [](const import_problem& a, const import_problem& b) { return a.line < b.line; });
     if (!rep.problems.empty()) return rep;  // the transaction rolls back
     for (std::size_t i = 0; i < rows.size(); ++i) {
+      const std::string line = "CSV import line " + std::to_string(rows[i].line) + ": ";
       if (is_new[i]) {
         ++rep.created;
         rep.created_emails.push_back(ascii_lower(trim(rows[i].email)));
+        record_audit(*c, audit_actor("operator"), "user.create", "user", ids[i],
+                     line + ascii_lower(trim(rows[i].email)));  // content2
       } else if (before[i] != import_state(*c, ids[i])) {
         ++rep.updated;
+        record_audit(*c, audit_actor("operator"), "user.update", "user", ids[i],
+                     line + ascii_lower(trim(rows[i].email)));  // content2
       } else {
         ++rep.unchanged;
       }

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "content2_impl.hpp"  // document scopes (group files, copies' files)
 #include "content_audit.hpp"
 #include "samverka/tenant/content_limits.hpp"
 #include "search_index.hpp"
@@ -150,6 +151,10 @@ result<stored_file> store_upload(const fs::path& dir, const document_upload& up)
 }
 
 std::string indexed_text(const fs::path& dir, const stored_file& f) {
+  if (f.content_type == "application/pdf") {  // search feature: PDF text (search_pdf.cpp)
+    auto text = pdf_text(blob_file(dir, f.sha256));
+    return text ? f.file_name + "\n" + *text : f.file_name;
+  }
   if (f.content_type != "text/plain" || f.size > max_indexed_text) return f.file_name;
   std::ifstream in(blob_file(dir, f.sha256), std::ios::binary);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -211,12 +216,19 @@ error uploader_required() {
 
 result<document> store::create_document(const viewer& who, std::string_view title,
                                         const document_upload& up) {
-  if (!may_edit(who)) return uploader_required();
+  if (!up.group_id && !may_edit(who)) return uploader_required();  // group files: members
   std::string t;
   if (!trim(title).empty()) {
     auto r = plain_text(title, "title", limits::max_title, true, false);
     if (!r) return r.err();
     t = std::move(*r);
+  }
+  if (up.group_id) {  // checked before the bytes land too: a non-member leaves no blob behind
+    auto g = p_->guarded("check group upload", [&]() -> result<void> {
+      auto c = p_->borrow();
+      return check_group_upload(*c, who, *up.group_id);
+    });
+    if (!g) return g.err();
   }
   auto f = store_upload(p_->dir, up);
   if (!f) return f.err();
@@ -225,6 +237,8 @@ result<document> store::create_document(const viewer& who, std::string_view titl
   return p_->guarded("create document", [&]() -> result<document> {
     auto c = p_->borrow();
     db::write_txn tx(*c);
+    if (up.group_id)
+      if (auto g = check_group_upload(*c, who, *up.group_id); !g) return g.err();
     if (auto q = check_quota(*c, f->size); !q) return q.err();
     const auto now = now_ms();
     std::optional<std::int64_t> owner;
@@ -236,7 +250,12 @@ result<document> store::create_document(const viewer& who, std::string_view titl
         .run();
     const auto id = c->last_insert_rowid();
     insert_document_version(*c, id, 1, *f, who);
-    index_put(*c, "document", id, now, t, text, "");
+    if (up.group_id)  // a group's file: never in search (content2.cpp, design note 2)
+      c->cached("UPDATE documents SET group_id = ?1 WHERE id = ?2")
+          .bind_all(*up.group_id, id)
+          .run();
+    else
+      index_put(*c, "document", id, now, t, text, "");
     record_audit(*c, who, "document.create", "document", id, t);
     auto d = load_document(*c, id);
     tx.commit();
@@ -254,7 +273,7 @@ result<document> store::add_document_version(const viewer& who, std::int64_t id,
     auto c = p_->borrow();
     db::write_txn tx(*c);
     auto cur = load_document(*c, id);
-    if (!cur) return no_such_document();
+    if (!cur || !document_visible(*c, who, id)) return no_such_document();
     if (auto q = check_quota(*c, f->size); !q) return q.err();
     const int v = cur->version + 1;
     const auto now = now_ms();
@@ -262,7 +281,7 @@ result<document> store::add_document_version(const viewer& who, std::int64_t id,
     c->cached("UPDATE documents SET version = ?1, updated_at = ?2 WHERE id = ?3")
         .bind_all(static_cast<std::int64_t>(v), now, id)
         .run();
-    index_put(*c, "document", id, now, cur->title, text, "");
+    if (!document_scoped(*c, id)) index_put(*c, "document", id, now, cur->title, text, "");
     record_audit(*c, who, "document.version", "document", id,
                  cur->title + " v" + std::to_string(v));
     auto d = load_document(*c, id);
@@ -288,7 +307,7 @@ result<std::pair<document_version, fs::path>> store::open_document(const viewer&
     auto c = p_->borrow();
     db::write_txn tx(*c);
     auto d = load_document(*c, id);
-    if (!d) return no_such_document();
+    if (!d || !document_visible(*c, who, id)) return no_such_document();
     const int want = version.value_or(d->version);
     auto it = std::find_if(d->versions.begin(), d->versions.end(),
                            [&](const auto& v) { return v.version == want; });
@@ -310,6 +329,7 @@ result<void> store::delete_document(const viewer& who, std::int64_t id) {
   return p_->guarded("delete document", [&]() -> result<void> {
     auto c = p_->borrow();
     db::write_txn tx(*c);
+    if (!document_visible(*c, who, id)) return no_such_document();
     c->cached("UPDATE documents SET deleted = 1, updated_at = ?1 WHERE id = ?2 AND deleted = 0")
         .bind_all(now_ms(), id)
         .run();
@@ -333,10 +353,30 @@ result<std::vector<document>> store::recent_documents(const viewer& who) {
     while (st.step()) ids.push_back(st.int64(0));
     st.reset();
     std::vector<document> out;
-    for (auto id : ids)
+    for (auto id : ids) {
+      if (!document_visible(*c, who, id)) continue;  // e.g. the group was left since
       if (auto d = load_document(*c, id)) out.push_back(std::move(*d));
+    }
     return out;
   });
 }
 
 }  // namespace samverka::tenant
+
+// ---- Shared with content2.cpp (attachments, files of shared news) -----------------------------
+
+namespace samverka::tenant::detail {
+
+result<void> check_document_quota(db::connection& c, std::uint64_t adding) {
+  return check_quota(c, adding);
+}
+
+fs::path document_blob(const fs::path& dir, std::string_view sha256) {
+  return blob_file(dir, sha256);
+}
+
+result<std::string> hash_document_file(const fs::path& p) {
+  return hash_file(p);
+}
+
+}  // namespace samverka::tenant::detail

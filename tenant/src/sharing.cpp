@@ -41,6 +41,7 @@
 //     row of a target delivers everything older, which is why older rows may be superseded.
 //  9. A row leaves `queued` only by delivery, supersession or the end of the partnership: there is
 //     no give-up state, so a change is retried (with backoff, see sharing/relay) until it lands.
+#include "content2_impl.hpp"  // files and attachments travelling with shared news
 #include "store_impl.hpp"
 
 namespace samverka::tenant {
@@ -125,9 +126,10 @@ void ensure_item(db::connection& c, std::int64_t news_id) {
   c.cached("INSERT OR IGNORE INTO sharing_items(news_id) VALUES (?1)").bind(1, news_id).run();
   c.cached(
        "INSERT OR IGNORE INTO sharing_revisions(news_id, revision, title, summary, body,"
-       " author_name, published_at, updated_at, roles_mask, withdrawn)"
+       " author_name, published_at, updated_at, roles_mask, withdrawn, attachments)"
        " SELECT n.id, i.revision, n.title, n.summary, n.body, n.author_name, n.published_at,"
-       " n.updated_at, n.roles_mask, n.deleted FROM news n JOIN sharing_items i ON i.news_id = n.id"
+       " n.updated_at, n.roles_mask, n.deleted, n.attachments FROM news n"
+       " JOIN sharing_items i ON i.news_id = n.id"
        " WHERE n.id = ?1")
       .bind(1, news_id)
       .run();
@@ -157,11 +159,12 @@ bool add_target(db::connection& c, std::int64_t news_id, std::string_view partne
   return true;
 }
 
-std::optional<share_payload> load_payload(db::connection& c, std::int64_t news_id,
-                                          std::int64_t revision) {
+// The snapshot of one revision with the files it references (`self_slug`: this tenant).
+std::optional<share_payload> load_payload(db::connection& c, std::string_view self_slug,
+                                          std::int64_t news_id, std::int64_t revision) {
   auto& st = c.cached(
-      "SELECT title, summary, body, author_name, published_at, updated_at, roles_mask, withdrawn"
-      " FROM sharing_revisions WHERE news_id = ?1 AND revision = ?2");
+      "SELECT title, summary, body, author_name, published_at, updated_at, roles_mask, withdrawn,"
+      " attachments FROM sharing_revisions WHERE news_id = ?1 AND revision = ?2");
   st.bind_all(news_id, revision);
   if (!st.step()) return std::nullopt;
   share_payload p;
@@ -175,6 +178,9 @@ std::optional<share_payload> load_payload(db::connection& c, std::int64_t news_i
   p.updated_at_ms = st.int64(5);
   p.roles = role_names(static_cast<role_mask>(st.int64(6)));
   p.withdrawn = st.int64(7) != 0;
+  p.attachments = parse_id_list(st.text(8));
+  st.reset();
+  if (!p.withdrawn) p.files = files_for_share(c, self_slug, p.body, p.attachments);
   return p;
 }
 
@@ -209,7 +215,7 @@ result<std::vector<std::string>> checked_partners(const std::vector<std::string>
 #define SAMVERKA_COPY_COLUMNS                                                              \
   "id, source_slug, source_name, source_news_id, via, status, linked, unlinked_at,"        \
   " unlink_reason, revision, title, summary, body, author_name, published_at, updated_at," \
-  " roles_mask, news_id, received_at"
+  " roles_mask, news_id, received_at, attachments"
 
 shared_copy read_copy(const db::statement& st) {
   shared_copy k;
@@ -234,13 +240,17 @@ shared_copy read_copy(const db::statement& st) {
   k.news.source = news_source{k.source_slug, k.source_name, k.source_news_id};
   k.local_news_id = st.opt_int64(17);
   k.received_at_ms = st.int64(18);
+  k.news.attachments = parse_id_list(st.text(19));
   return k;
 }
 
 // The copy with its local news item in place of the offered content when it has one.
 void attach_local(db::connection& c, shared_copy& k) {
   if (!k.local_news_id) return;
-  if (auto n = load_news(c, *k.local_news_id)) k.news = std::move(*n);
+  if (auto n = load_news(c, *k.local_news_id)) {
+    k.news = std::move(*n);
+    fill_news_extras(c, k.news);
+  }
 }
 
 std::optional<shared_copy> find_copy(db::connection& c, std::string_view where, std::int64_t a,
@@ -275,12 +285,12 @@ result<std::int64_t> insert_local_news(db::connection& c, const shared_copy& k,
   }
   c.cached(
        "INSERT INTO news(title, summary, body, author_id, author_name, published_at, updated_at,"
-       " roles_mask, all_units, source_slug, source_name, source_news_id)"
-       " VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")
+       " roles_mask, all_units, source_slug, source_name, source_news_id, attachments)"
+       " VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")
       .bind_all(k.news.title, k.news.summary, k.news.body, k.news.author_name,
                 k.news.published_at_ms, k.news.updated_at_ms, static_cast<std::int64_t>(a.roles),
                 static_cast<std::int64_t>(a.units.ids.empty()), k.source_slug, k.source_name,
-                k.source_news_id)
+                k.source_news_id, json_ids(k.news.attachments))
       .run();
   const auto id = c.last_insert_rowid();
   write_news_units(c, id, a);
@@ -318,9 +328,14 @@ result<news_item> store::create_shared_news(const viewer& author, const news_dra
   return p_->guarded("create shared news", [&]() -> result<news_item> {
     auto c = p_->borrow();
     db::write_txn tx(*c);
-    auto created = insert_news(*c, author, std::move(*f), d.target, d.published_at_ms);
+    auto created =
+        insert_news(*c, author, std::move(*f), d.target, d.published_at_ms, d.unpublish_at_ms);
     if (!created) return created.err();
     news_item n = std::move(created.value());
+    if (!d.attachments.empty()) {  // before the first snapshot, which carries them
+      if (auto a = set_news_attachments(*c, author, n.id, d.attachments); !a) return a.err();
+      n.attachments = d.attachments;
+    }
     ensure_item(*c, n.id);
     c->cached("UPDATE sharing_items SET shareable = ?1 WHERE news_id = ?2")
         .bind_all(static_cast<std::int64_t>(shareable), n.id)
@@ -380,8 +395,11 @@ result<std::vector<news_item>> store::sharing_catalog() {
     auto& st = c->cached("SELECT " SAMVERKA_NEWS_COLUMNS
                          " FROM news n JOIN sharing_items i ON i.news_id = n.id"
                          " WHERE i.shareable = 1 AND n.deleted = 0 AND n.source_slug IS NULL"
+                         "  AND n.published_at <= ?2"  // scheduling: only what is published
+                         "  AND (n.unpublish_at IS NULL OR n.unpublish_at > ?2)"
                          " ORDER BY n.published_at DESC, n.id DESC LIMIT ?1");
     st.bind(1, static_cast<std::int64_t>(sharing_limits::max_catalog));
+    st.bind(2, now_ms());
     std::vector<news_item> items;
     while (st.step()) items.push_back(read_news_row(st));
     st.reset();
@@ -398,13 +416,15 @@ result<share_payload> store::lend_news(std::int64_t news_id, std::string_view pa
     db::write_txn tx(*c);
     auto& st = c->cached(
         "SELECT 1 FROM sharing_items i JOIN news n ON n.id = i.news_id"
-        " WHERE i.news_id = ?1 AND i.shareable = 1 AND n.deleted = 0");
+        " WHERE i.news_id = ?1 AND i.shareable = 1 AND n.deleted = 0"
+        "  AND n.published_at <= ?2 AND (n.unpublish_at IS NULL OR n.unpublish_at > ?2)");
     st.bind(1, news_id);
+    st.bind(2, now_ms());  // scheduling: a scheduled item is not in the catalogue yet
     if (!st.step()) return error(errc::not_found, "unknown_news", "no such item in the catalogue");
     st.reset();
     if (add_target(*c, news_id, partner, share_via::borrow))
       audit(*c, "partner:" + std::string(partner), "lent", news_id, partner, "");
-    auto p = load_payload(*c, news_id, current_revision(*c, news_id));
+    auto p = load_payload(*c, p_->slug, news_id, current_revision(*c, news_id));
     if (!p) return error(errc::internal, "shared item without its current revision");
     tx.commit();
     return std::move(*p);
@@ -443,7 +463,7 @@ result<std::vector<outbox_job>> store::due_outbox(std::int64_t now, bool all, st
       if (jobs.size() >= max) break;
       sup.reset();
       sup.bind_all(now_ms(), r.news_id, r.partner, r.id, r.revision).run();
-      auto p = load_payload(*c, r.news_id, r.revision);
+      auto p = load_payload(*c, p_->slug, r.news_id, r.revision);
       auto& via = c->cached("SELECT via FROM sharing_targets WHERE news_id = ?1 AND partner = ?2");
       via.bind_all(r.news_id, r.partner);
       const share_via v = via.step() ? parse_via(via.text(0)) : share_via::push;
@@ -657,12 +677,7 @@ result<apply_outcome> store::sharing_apply(const share_message& m,
         status = copy_status::withdrawn;
       else if (accept_as || m.via == share_via::borrow || automatic)
         status = copy_status::accepted;
-      std::optional<std::int64_t> local;
-      if (status == copy_status::accepted) {
-        auto id = insert_local_news(*c, incoming, accept_as);
-        if (!id) return id.err();
-        local = *id;
-      }
+      const bool accepted = status == copy_status::accepted;
       c->cached(
            "INSERT INTO sharing_copies(source_slug, source_news_id, source_name, via, status,"
            " revision, title, summary, body, author_name, published_at, updated_at, roles_mask,"
@@ -672,10 +687,31 @@ result<apply_outcome> store::sharing_apply(const share_message& m,
                     to_string(status), m.payload.revision, incoming.news.title,
                     incoming.news.summary, incoming.news.body, incoming.news.author_name,
                     incoming.news.published_at_ms, incoming.news.updated_at_ms,
-                    static_cast<std::int64_t>(mask_of(m.payload.roles)), local, now,
-                    local ? std::optional<std::int64_t>(now) : std::nullopt,
-                    local ? std::string(actor) : std::string())
+                    static_cast<std::int64_t>(mask_of(m.payload.roles)),
+                    std::optional<std::int64_t>(), now,
+                    accepted ? std::optional<std::int64_t>(now) : std::nullopt,
+                    accepted ? std::string(actor) : std::string())
           .run();
+      const auto copy_id = c->last_insert_rowid();
+      // The files come along as this tenant's own documents; the body points at them (a
+      // withdrawn revision carries no files: its references are emptied).
+      auto own = import_copy_files(*c, p_->dir, p_->slug, m.source_slug, copy_id, m.payload,
+                                   incoming.news.body, incoming.source_name);
+      if (!own) return own.err();
+      incoming.news.body = std::move(own->body);
+      incoming.news.attachments = std::move(own->attachments);
+      c->cached("UPDATE sharing_copies SET body = ?1, attachments = ?2 WHERE id = ?3")
+          .bind_all(incoming.news.body, json_ids(incoming.news.attachments), copy_id)
+          .run();
+      std::optional<std::int64_t> local;
+      if (accepted) {
+        auto id = insert_local_news(*c, incoming, accept_as);
+        if (!id) return id.err();
+        local = *id;
+        c->cached("UPDATE sharing_copies SET news_id = ?1 WHERE id = ?2")
+            .bind_all(*local, copy_id)
+            .run();
+      }
       const char* action = m.via == share_via::borrow ? "borrow"
                            : automatic                ? "auto_accept"
                                                       : "offer_received";
@@ -712,14 +748,21 @@ result<apply_outcome> store::sharing_apply(const share_message& m,
       return changed ? apply_outcome::updated : apply_outcome::stale;
     }
     const copy_status status = m.payload.withdrawn ? copy_status::withdrawn : k.status;
+    {  // files first: a quota refusal changes nothing
+      auto own = import_copy_files(*c, p_->dir, p_->slug, m.source_slug, k.id, m.payload,
+                                   incoming.news.body, incoming.source_name);
+      if (!own) return own.err();
+      incoming.news.body = std::move(own->body);
+      incoming.news.attachments = std::move(own->attachments);
+    }
     c->cached(
          "UPDATE sharing_copies SET revision = ?1, title = ?2, summary = ?3, body = ?4,"
-         " author_name = ?5, updated_at = ?6, roles_mask = ?7, status = ?8, source_name = ?9"
-         " WHERE id = ?10")
+         " author_name = ?5, updated_at = ?6, roles_mask = ?7, status = ?8, source_name = ?9,"
+         " attachments = ?11 WHERE id = ?10")
         .bind_all(m.payload.revision, incoming.news.title, incoming.news.summary,
                   incoming.news.body, incoming.news.author_name, incoming.news.updated_at_ms,
                   static_cast<std::int64_t>(mask_of(m.payload.roles)), to_string(status),
-                  incoming.source_name, k.id)
+                  incoming.source_name, k.id, json_ids(incoming.news.attachments))
         .run();
     if (k.local_news_id) {
       if (m.payload.withdrawn) {
@@ -729,10 +772,10 @@ result<apply_outcome> store::sharing_apply(const share_message& m,
       } else if (k.status == copy_status::accepted) {
         c->cached(
              "UPDATE news SET title = ?1, summary = ?2, body = ?3, author_name = ?4,"
-             " updated_at = ?5, source_name = ?6 WHERE id = ?7 AND deleted = 0")
+             " updated_at = ?5, source_name = ?6, attachments = ?8 WHERE id = ?7 AND deleted = 0")
             .bind_all(incoming.news.title, incoming.news.summary, incoming.news.body,
                       incoming.news.author_name, std::max(now, incoming.news.published_at_ms),
-                      incoming.source_name, *k.local_news_id)
+                      incoming.source_name, *k.local_news_id, json_ids(incoming.news.attachments))
             .run();
       }
     }
@@ -805,6 +848,7 @@ result<news_item> store::sharing_accept(const viewer& who, std::int64_t copy_id,
     audit(*c, who.email, "accept", *id, k->source_slug,
           "original " + std::to_string(k->source_news_id) + (target ? ", re-targeted" : ""));
     auto n = load_news(*c, *id);
+    fill_news_extras(*c, *n);
     tx.commit();
     return std::move(*n);
   });

@@ -14,6 +14,7 @@
 //     (no lost or phantom notifications); visibility is re-checked when they are read.
 #include <set>
 
+#include "content2_impl.hpp"  // attachments on posts and comments
 #include "samverka/tenant/social.hpp"
 #include "store_impl.hpp"
 
@@ -228,7 +229,7 @@ void set_subscription(db::connection& c, std::int64_t user_id, std::int64_t kind
 
 #define SAMVERKA_POST_COLUMNS                                                         \
   "p.id, p.group_id, p.thread_id, p.is_comment, p.author_id, p.author_name, p.body, " \
-  "p.created_at, p.updated_at, p.like_count, p.comment_count"
+  "p.created_at, p.updated_at, p.like_count, p.comment_count, p.attachments"
 
 post read_post_row(const db::statement& st) {
   post p;
@@ -243,6 +244,7 @@ post read_post_row(const db::statement& st) {
   p.updated_at_ms = st.int64(8);
   p.like_count = st.int64(9);
   p.comment_count = st.int64(10);
+  p.attachments = parse_id_list(st.text(11));  // content2: documents attached
   return p;
 }
 
@@ -911,6 +913,8 @@ result<post> store::create_post(const viewer& who, std::int64_t group_id, const 
         .run();
     const auto id = c->last_insert_rowid();
     c->cached("UPDATE posts SET thread_id = id WHERE id = ?1").bind(1, id).run();
+    if (d.attachments)  // content2: documents the author may read, of this group or everyone's
+      if (auto r = set_post_attachments(*c, who, id, group_id, *d.attachments); !r) return r.err();
     const auto notified = readable_mentions(*c, a->g, *mentions);
     write_mentions(*c, id, notified);
     std::set<std::int64_t> done{who.user_id};
@@ -1008,6 +1012,9 @@ result<post> store::create_comment(const viewer& who, std::int64_t post_id, cons
         .bind_all(parent->group_id, post_id, who.user_id, who.name, *body, *at)
         .run();
     const auto id = c->last_insert_rowid();
+    if (d.attachments)  // content2
+      if (auto r = set_post_attachments(*c, who, id, parent->group_id, *d.attachments); !r)
+        return r.err();
     c->cached("UPDATE posts SET comment_count = comment_count + 1 WHERE id = ?1")
         .bind(1, post_id)
         .run();
@@ -1069,6 +1076,9 @@ result<post> store::update_post(const viewer& who, std::int64_t id, const post_d
         .bind_all(*body, std::max(now_ms(), p->created_at_ms), id)
         .run();
     write_mentions(*c, id, readable_mentions(*c, a->g, *mentions));
+    if (d.attachments)  // content2
+      if (auto r = set_post_attachments(*c, who, id, p->group_id, *d.attachments); !r)
+        return r.err();
     auto after = load_post(*c, id);
     std::vector<post> one{std::move(*after)};
     decorate(*c, who, one, {{a->g.id, *a}});
