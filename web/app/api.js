@@ -37,8 +37,23 @@ export function setUnauthenticatedHandler(fn) {
 // One API call: method, path under /api/v1 ('/news?scope=all'), optional JSON body.
 // Resolves to the parsed JSON (null for 204); rejects with ApiError.
 export async function api(method, path, body) {
+  return send(method, path, body === undefined ? undefined : JSON.stringify(body),
+    body === undefined ? null : 'application/json');
+}
+
+// Sends a file (a Blob) as the raw request body, as the document and photo endpoints take it.
+export async function upload(method, path, blob, contentType) {
+  return send(method, path, blob, contentType || 'application/octet-stream');
+}
+
+// The URL of an API resource for links the browser follows itself (downloads, exports, photos).
+export function apiUrl(path) {
+  return `${base}/api/v1${path}`;
+}
+
+async function send(method, path, payload, contentType) {
   const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (contentType) headers['Content-Type'] = contentType;
   if (method !== 'GET' && method !== 'HEAD') {
     const csrf = csrfToken();
     if (csrf) headers['X-CSRF-Token'] = csrf;
@@ -48,7 +63,7 @@ export async function api(method, path, body) {
     res = await fetch(`${base}/api/v1${path}`, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: payload,
       credentials: 'same-origin',
       cache: 'no-store',
     });

@@ -4,7 +4,7 @@
 import { api, base } from './api.js';
 import { h, uid } from './dom.js';
 import { getLang, t } from './i18n.js';
-import { visibleNav } from './nav.js';
+import { navItems, visibleNav } from './nav.js';
 import { href } from './router.js';
 
 // Where the same person reaches tenant `slug`. The session cookie belongs to one host, so the
@@ -86,6 +86,7 @@ function accountMenu(me, app) {
     h('div', { class: 'switcher__panel switcher__panel--right' },
       h('p', { class: 'switcher__hint' }, t('user.signed_in_as', { name: me.user.name })),
       h('p', { class: 'switcher__hint' }, me.user.email),
+      h('p', {}, h('a', { href: href('/profile'), id: 'profile-link' }, t('user.profile'))),
       h('button', { type: 'button', class: 'button button--secondary', id: 'logout', onclick: () => app.logout() },
         t('user.logout'))),
   );
@@ -119,7 +120,8 @@ function navigation(me, path) {
     { class: 'site-nav__list', id: listId },
     items.map((item) =>
       h('li', {},
-        h('a', { href: href(item.path), 'aria-current': item.match(path) ? 'page' : null }, t(item.label))),
+        h('a', { href: href(item.path), 'data-nav': item.id, 'aria-current': item.match(path) ? 'page' : null },
+          t(item.label))),
     ),
   );
   toggle.addEventListener('click', () => {
@@ -164,8 +166,8 @@ export function renderChrome(app, me, path) {
 // Updates only which navigation entry is current (cheaper than a full chrome render).
 export function markCurrent(path) {
   for (const a of document.querySelectorAll('.site-nav__list a')) {
-    const target = a.getAttribute('href').slice(1);
-    if (target === path) a.setAttribute('aria-current', 'page');
+    const item = navItems.find((i) => i.id === a.dataset.nav);
+    if (item?.match(path)) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
   const list = document.querySelector('.site-nav__list');

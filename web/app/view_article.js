@@ -2,7 +2,7 @@
 // edit or delete it here (delete asks for confirmation first).
 import { api } from './api.js';
 import { h, fill } from './dom.js';
-import { newsTags, timeElement } from './format.js';
+import { attachmentList, newsTags, timeElement } from './format.js';
 import { formatDateTime, t } from './i18n.js';
 import { isEditor } from './roles.js';
 import { href } from './router.js';
@@ -75,6 +75,10 @@ export async function articleView(ctx) {
       confirmBox);
   }
 
+  // Attachments are document ids: their titles make the links.
+  const attachments = await Promise.all((n.attachments ?? []).map((a) => (typeof a === 'number'
+    ? api('GET', `/documents/${a}`).then((d) => ({ id: a, title: d.title })).catch(() => ({ id: a }))
+    : a)));
   const sharing = await sharingSection(ctx, n);
 
   fill(ctx.el, 
@@ -85,9 +89,20 @@ export async function articleView(ctx) {
         `${t('news.published')} `, timeElement(n.published_at),
         n.author?.name ? ` ${t('news.by', { name: n.author.name })}` : '',
         updated ? h('span', { class: 'article__updated' }, ` · ${t('news.updated', { date: formatDateTime(n.updated_at) })}`) : null),
+      n.status === 'scheduled'
+        ? h('p', { class: 'status-line' }, h('span', { class: 'status status--pending' },
+            t('news.status_scheduled', { date: formatDateTime(n.published_at) })))
+        : null,
+      n.status === 'unpublished'
+        ? h('p', { class: 'status-line' }, h('span', { class: 'status status--declined' }, t('news.status_unpublished')))
+        : null,
+      n.status !== 'unpublished' && n.unpublish_at && isEditor(ctx.me)
+        ? h('p', { class: 'muted' }, t('news.unpublish_at', { date: formatDateTime(n.unpublish_at) }))
+        : null,
       newsTags(n),
       n.summary ? h('p', { class: 'lead' }, n.summary) : null,
-      h('div', { class: 'prose' }, bodyFragment(n.body))),
+      h('div', { class: 'prose' }, bodyFragment(n.body)),
+      attachmentList(attachments)),
     actions,
     sharing,
   );

@@ -9,6 +9,7 @@ import { t } from './i18n.js';
 import { isEditor, roleNames } from './roles.js';
 import { href } from './router.js';
 import { forbidden } from './view_common.js';
+import { fromLocalInput, toLocalInput } from './forms.js';
 import { loadPartners, partnerPicker } from './view_sharing.js';
 
 // Units in tree order with their depth, children sorted by name.
@@ -31,6 +32,9 @@ export function unitTree(units) {
   return out;
 }
 
+// Documents offered as attachments: the newest ones (the list API's page).
+const maxAttachable = 50;
+
 function field(label, control, hint) {
   const hintId = hint ? uid('hint') : null;
   if (hintId) control.setAttribute('aria-describedby', hintId);
@@ -47,13 +51,15 @@ export async function editorView(ctx) {
     forbidden(ctx, t('editor.forbidden'));
     return;
   }
-  const [unitsResp, partners, existing] = await Promise.all([
+  const [unitsResp, partners, existing, docs] = await Promise.all([
     api('GET', '/units'),
     editing ? [] : loadPartners(),
     editing ? api('GET', `/news/${encodeURIComponent(ctx.params.id)}`).catch((e) => {
       if (e.status === 404) return null;
       throw e;
     }) : null,
+    // Documents to attach (the newest; a server without the list offers none).
+    api('GET', `/documents?limit=${maxAttachable}`).then((r) => r.items ?? []).catch(() => []),
   ]);
   if (editing && !existing) {
     ctx.setTitle(t('news.not_found_title'));
@@ -116,6 +122,25 @@ export async function editorView(ctx) {
     noMatch.hidden = visible > 0;
   });
 
+  // Publishing window: an empty "from" publishes now; an empty "until" keeps it up.
+  const scheduled = existing?.status === 'scheduled';
+  const publishAt = h('input', { id: 'news-publish-at', type: 'datetime-local',
+    value: scheduled ? toLocalInput(existing.published_at) : '' });
+  const unpublishAt = h('input', { id: 'news-unpublish-at', type: 'datetime-local',
+    value: toLocalInput(existing?.unpublish_at) });
+  const initialFrom = publishAt.value;
+  const initialUntil = unpublishAt.value;
+
+  // Attachments: documents of this municipality, chosen with checkboxes.
+  const attached = new Set((existing?.attachments ?? []).map(Number));
+  const attachItems = docs.map((d) => {
+    const id = `attach-${d.id}`;
+    const input = h('input', { type: 'checkbox', id, value: String(d.id), checked: attached.has(d.id) });
+    input.addEventListener('change', () => (input.checked ? attached.add(d.id) : attached.delete(d.id)));
+    return h('li', { class: 'check' }, input, h('label', { for: id }, d.title));
+  });
+  const initialAttached = [...attached].sort().join(',');
+
   // "Dela med": partners offered the item on publishing, and whether partners may borrow it.
   const sharing = !editing && partners.length ? partnerPicker(partners, 'editor') : null;
   const shareable = h('input', { type: 'checkbox', id: 'news-shareable', name: 'shareable' });
@@ -156,6 +181,17 @@ export async function editorView(ctx) {
         units.length > 8 ? field(t('editor.units_filter'), filter) : null,
         h('ul', { class: 'check-list unit-list', id: 'unit-list' }, unitItems, noMatch)),
       reach),
+    h('fieldset', { class: 'audience' },
+      h('legend', {}, t('editor.schedule')),
+      h('p', { class: 'field__hint' }, t('editor.schedule_hint')),
+      field(t('editor.publish_at'), publishAt),
+      field(t('editor.unpublish_at'), unpublishAt)),
+    docs.length
+      ? h('fieldset', { class: 'audience' },
+          h('legend', {}, t('editor.attachments')),
+          h('p', { class: 'field__hint' }, t('editor.attachments_hint')),
+          h('ul', { class: 'check-list unit-list', id: 'attachment-list' }, attachItems))
+      : null,
     sharing
       ? h('div', { class: 'sharing-options' }, sharing.el,
           h('p', { class: 'check' }, shareable, h('label', { for: 'news-shareable' }, t('sharing.shareable'))))
@@ -181,6 +217,11 @@ export async function editorView(ctx) {
       roles: roleNames.filter((r) => chosenRoles.has(r)),
     };
     const payload = { title: title.value.trim(), summary: summary.value.trim(), audience };
+    if (publishAt.value !== initialFrom) payload.publish_at = fromLocalInput(publishAt.value);
+    if (unpublishAt.value !== initialUntil) payload.unpublish_at = fromLocalInput(unpublishAt.value);
+    if (!editing && !payload.publish_at) delete payload.publish_at;
+    if (!editing && !payload.unpublish_at) delete payload.unpublish_at;
+    if ([...attached].sort().join(',') !== initialAttached) payload.attachments = [...attached];
     if (sharing) {
       const shareWith = sharing.value();
       if (shareWith.length) payload.share_with = shareWith;

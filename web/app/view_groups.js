@@ -1,15 +1,33 @@
 // Groups (employees): department groups that follow the org tree, open and closed groups; create,
 // join and leave; a group's posts with comments and likes. Post bodies are HTML the server has
 // sanitised; they are parsed inert, as news bodies are.
-import { api } from './api.js';
+import { api, upload } from './api.js';
 import { announce, h, fill } from './dom.js';
 import { textToHtml } from './body_text.js';
-import { timeElement } from './format.js';
+import { attachmentList, timeElement } from './format.js';
 import { t } from './i18n.js';
 import { href } from './router.js';
 
 // Posts per page: enough for a screenful, bounded for a phone.
 const postPageSize = 10;
+// Files attached to one post at most (the API takes up to 20 attachments).
+const maxPostFiles = 10;
+
+// Titles of attached documents, fetched once per document (posts carry only their ids).
+const documentTitles = new Map();
+
+// Replaces "Bilaga N" with the document's title in `el`'s attachment links, as they resolve; a
+// document the reader may not see keeps its number.
+function fillAttachmentTitles(el) {
+  for (const a of el.querySelectorAll('.attachments a[href*="/documents/"]')) {
+    const id = /\/documents\/(\d+)/.exec(a.getAttribute('href'))?.[1];
+    if (!id) continue;
+    if (!documentTitles.has(id)) documentTitles.set(id, api('GET', `/documents/${id}`).then((d) => d.title).catch(() => null));
+    documentTitles.get(id).then((title) => {
+      if (title) a.textContent = title;
+    });
+  }
+}
 
 export function bodyFragment(html) {
   const doc = new DOMParser().parseFromString(`<body>${html}</body>`, 'text/html');
@@ -172,11 +190,14 @@ function postCard(p, canWrite) {
     }
   });
   commentsBox.append(comments, canWrite ? form : null);
+  const attachments = attachmentList(p.attachments);
+  if (attachments) fillAttachmentTitles(attachments);
   return h('li', { class: 'news-card post' },
     h('article', { 'aria-labelledby': headingId },
       h('h3', { class: 'post__author', id: headingId }, p.author?.name ?? ''),
       h('p', { class: 'post__meta' }, timeElement(p.created_at)),
       h('div', { class: 'prose' }, bodyFragment(p.body)),
+      attachments,
       h('div', { class: 'post__actions' }, likeButton(p, 'posts'), toggle),
       commentsBox));
 }
@@ -234,11 +255,14 @@ export async function groupView(ctx) {
   let writer = null;
   if (g.member) {
     const text = h('textarea', { id: 'post-text', rows: '3' });
+    const files = h('input', { type: 'file', id: 'post-files', multiple: true, 'aria-describedby': 'post-files-hint' });
     const wproblem = h('p', { class: 'notice notice--error', role: 'alert', hidden: true });
     writer = h('form', { class: 'card post-form', novalidate: true, 'aria-labelledby': 'write-heading' },
       h('h2', { id: 'write-heading' }, t('groups.write_post')),
       h('div', { class: 'field' }, h('label', { for: 'post-text' }, t('groups.post_label')),
         h('p', { class: 'field__hint', id: 'post-hint' }, t('groups.post_hint')), text),
+      h('div', { class: 'field' }, h('label', { for: 'post-files' }, t('groups.post_files')),
+        h('p', { class: 'field__hint', id: 'post-files-hint' }, t('groups.post_files_hint')), files),
       wproblem,
       h('button', { type: 'submit', class: 'button', id: 'send-post' }, t('groups.send_post')));
     text.setAttribute('aria-describedby', 'post-hint');
@@ -250,11 +274,30 @@ export async function groupView(ctx) {
         text.focus();
         return;
       }
+      const chosen = [...(files.files ?? [])];
+      if (chosen.length > maxPostFiles) {
+        wproblem.textContent = t('groups.post_files_too_many', { n: maxPostFiles });
+        wproblem.hidden = false;
+        files.focus();
+        return;
+      }
       try {
-        const p = await api('POST', `/groups/${g.id}/posts`, { body: textToHtml(text.value) });
+        // The files go into the group first (readable by whoever can read the group), then the
+        // post names them.
+        const attachments = [];
+        for (const f of chosen) {
+          const params = new URLSearchParams({ group: String(g.id), name: f.name });
+          const d = await upload('POST', `/documents?${params}`, f, f.type);
+          documentTitles.set(String(d.id), Promise.resolve(d.title));
+          attachments.push(d.id);
+        }
+        const body = { body: textToHtml(text.value) };
+        if (attachments.length) body.attachments = attachments;
+        const p = await api('POST', `/groups/${g.id}/posts`, body);
         list.prepend(postCard(p, true));
         empty.hidden = true;
         text.value = '';
+        files.value = '';
         wproblem.hidden = true;
         announce(t('groups.post_sent'));
       } catch (err) {

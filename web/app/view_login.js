@@ -1,11 +1,34 @@
 // The sign-in form, naming the municipality. Shown whenever nobody is signed in (any route: after
 // signing in, the route asked for is rendered). Also explains where cross-employed staff sign in.
+// When the municipality signs its staff in with its own identity provider (OpenID Connect), a
+// "Logga in med ..." link comes first; the password form stays for local accounts.
 import { api } from './api.js';
 import { h, uid } from './dom.js';
 import { t } from './i18n.js';
 
+// GET /auth/providers: {password, oidc: null | {label, start_url}}. A server without the
+// endpoint (404) or an unreachable one means password only.
+async function providers() {
+  try {
+    return await api('GET', '/auth/providers');
+  } catch {
+    return { password: true, oidc: null };
+  }
+}
+
+// The identity provider's sign-in link; it comes back to the page the person asked for.
+function oidcLink(oidc) {
+  const url = new URL(oidc.start_url, location.href);
+  url.searchParams.set('return_to', location.pathname + location.hash);
+  return h('div', { class: 'sso' },
+    h('a', { class: 'button button--wide', id: 'oidc-login', href: url.pathname + url.search },
+      t('login.with', { label: oidc.label })),
+    h('p', { class: 'sso__or muted' }, h('span', {}, t('login.or_password'))));
+}
+
 export async function loginView(ctx) {
   const tenant = ctx.app.tenantName();
+  const { oidc, password: passwordAllowed = true } = await providers();
   ctx.setTitle(tenant);
   const flash = ctx.takeFlash();
   const errorBox = h('div', { class: 'error-summary', role: 'alert', tabindex: '-1', hidden: true });
@@ -31,17 +54,19 @@ export async function loginView(ctx) {
     'form',
     { class: 'card login-card', novalidate: true, 'aria-labelledby': 'login-heading' },
     h('h2', { id: 'login-heading' }, t('login.heading')),
-    h('p', { class: 'muted' }, t('login.intro', { tenant })),
+    h('p', { class: 'muted' }, t(oidc?.start_url ? 'login.intro_sso' : 'login.intro', { tenant })),
     flash ? h('p', { class: 'notice notice--info', role: 'status' }, flash) : null,
     ctx.notMember
       ? h('div', { class: 'notice notice--warning' },
           h('h3', {}, t('error.not_member_title')),
           h('p', {}, t('error.not_member', { tenant })))
       : null,
+    oidc?.start_url ? oidcLink(oidc) : null,
     errorBox,
-    h('div', { class: 'field' }, h('label', { for: emailId }, t('login.email')), email),
-    h('div', { class: 'field' }, h('label', { for: passwordId }, t('login.password')), password),
-    submit,
+    passwordAllowed !== false || !oidc ? [
+      h('div', { class: 'field' }, h('label', { for: emailId }, t('login.email')), email),
+      h('div', { class: 'field' }, h('label', { for: passwordId }, t('login.password')), password),
+      submit] : null,
   );
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -73,6 +98,7 @@ export async function loginView(ctx) {
         h('p', {}, t('login.cross_hint')))),
   );
   ctx.afterRender = () => {
-    if (!document.activeElement || document.activeElement === document.body) email.focus();
+    if (!document.activeElement || document.activeElement === document.body)
+      (email.isConnected ? email : document.getElementById('oidc-login'))?.focus();
   };
 }

@@ -1,6 +1,6 @@
 // Search across the municipality's content (GET /search) with type filters and type-ahead: results
 // follow the typing (the last word matching as a prefix), debounced, announced politely.
-import { api, base } from './api.js';
+import { api } from './api.js';
 import { announce, h, fill } from './dom.js';
 import { timeElement } from './format.js';
 import { t } from './i18n.js';
@@ -27,7 +27,10 @@ function snippet(html) {
 function link(hit) {
   if (hit.type === 'news') return href(`/news/${hit.id}`);
   if (hit.type === 'group') return href(`/groups/${hit.id}`);
-  if (hit.type === 'document') return `${base}/api/v1/documents/${hit.id}/content`;
+  if (hit.type === 'page') return href(`/pages/${hit.id}`);
+  if (hit.type === 'guide') return href(`/guides/${hit.id}`);
+  if (hit.type === 'person') return href(`/people/${hit.id}`);
+  if (hit.type === 'document') return href(`/documents/${hit.id}`);
   return null;
 }
 

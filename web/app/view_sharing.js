@@ -4,7 +4,7 @@
 // Partners are the tenant's sharing policies (GET /sharing/policies: one row per partner).
 import { api } from './api.js';
 import { announce, h, fill } from './dom.js';
-import { newsTags, timeElement } from './format.js';
+import { timeElement } from './format.js';
 import { t } from './i18n.js';
 import { isEditor, roleNames } from './roles.js';
 import { href } from './router.js';
@@ -74,6 +74,13 @@ function audiencePicker(units, prefix) {
       ? { units: units.filter((u) => chosen.has(u.name)).map((u) => u.name), roles: roleNames.filter((r) => roles.has(r)) }
       : null),
   };
+}
+
+// Tabs between the two sharing screens.
+function sharingTabs(current) {
+  return h('nav', { class: 'tabs', 'aria-label': t('nav.sharing') },
+    h('ul', {}, [['/sharing/inbox', 'nav.sharing_inbox'], ['/sharing/catalog', 'nav.catalog']].map(([path, label]) =>
+      h('li', {}, h('a', { href: href(path), 'aria-current': path === current ? 'page' : null }, t(label))))));
 }
 
 function statusText(item) {
@@ -147,7 +154,8 @@ export async function inboxView(ctx) {
   const items = inbox.items ?? [];
   const pending = items.filter((i) => i.status === 'pending');
   const done = items.filter((i) => i.status !== 'pending');
-  fill(ctx.el, 
+  fill(ctx.el,
+    sharingTabs('/sharing/inbox'),
     h('p', { class: 'lead' }, t('sharing.inbox_intro')),
     h('section', { 'aria-labelledby': 'pending-heading' },
       h('h2', { id: 'pending-heading' }, t('sharing.pending_heading', { n: pending.length })),
@@ -170,7 +178,7 @@ export async function catalogView(ctx) {
   }
   const partners = await loadPartners();
   if (!partners.length) {
-    fill(ctx.el, h('p', { class: 'muted' }, t('sharing.no_partners')));
+    fill(ctx.el, sharingTabs('/sharing/catalog'), h('p', { class: 'muted' }, t('sharing.no_partners')));
     return;
   }
   const wanted = ctx.query.get('partner');
@@ -210,7 +218,8 @@ export async function catalogView(ctx) {
     if (e.status !== 503 && e.status !== 404) throw e;
     status.textContent = t('sharing.partner_unavailable');
   }
-  fill(ctx.el, 
+  fill(ctx.el,
+    sharingTabs('/sharing/catalog'),
     h('p', { class: 'lead' }, t('sharing.catalog_intro')),
     h('div', { class: 'field field--narrow' }, h('label', { for: 'catalog-partner' }, t('sharing.partner')), select),
     h('h2', {}, t('sharing.catalog_heading', { name: current.name })),
