@@ -22,6 +22,25 @@ int main(int argc, char** argv) {
   serve->add_option("--max-open-tenants", opt.max_open_tenants,
                     "Tenant databases kept open at once (least recently used closed first)");
   serve->add_option("--redis", redis, "Redis URL for cluster mode");
+  if (const char* env = std::getenv("SAMVERKA_OIDC_CA_FILE")) opt.oidc_ca_file = env;
+  serve->add_option("--oidc-ca-file", opt.oidc_ca_file,
+                    "PEM CA bundle trusted for OpenID Connect providers instead of the system "
+                    "store (default $SAMVERKA_OIDC_CA_FILE)");
+  // The daily digest e-mail: on when an SMTP relay is given.
+  if (const char* env = std::getenv("SAMVERKA_SMTP_URL")) opt.smtp_url = env;
+  serve->add_option("--smtp", opt.smtp_url,
+                    "SMTP relay for the daily digest e-mail, e.g. smtp://127.0.0.1:25 (default "
+                    "$SAMVERKA_SMTP_URL; no relay: no digest)");
+  serve->add_option("--smtp-from", opt.smtp_from, "Sender address of digest e-mails")
+      ->capture_default_str();
+  serve
+      ->add_option("--digest-at", opt.digest_at,
+                   "Local time HH:MM the daily digests go out (started later: sent at once)")
+      ->capture_default_str();
+  serve
+      ->add_option("--digest-poll-ms", opt.digest_poll_ms,
+                   "How often the digest timer looks at the clock, in milliseconds")
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

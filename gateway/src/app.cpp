@@ -32,6 +32,12 @@ app::app(const app_config& cfg, std::shared_ptr<provisioning::registry> reg)
   routes_.add("DELETE", "/api/v1/news/{id}", {&app::delete_news, access::member});
   routes_.add("GET", "/api/v1/units", {&app::list_units, access::member});
   routes_.add("GET", "/api/v1/users", {&app::list_users, access::member});
+  // Tenant administration routes (the handlers check the admin role).
+  routes_.add("GET", "/api/v1/users/{id}", {&app::admin_get_user, access::member});
+  routes_.add("PATCH", "/api/v1/users/{id}", {&app::admin_update_user, access::member});
+  routes_.add("POST", "/api/v1/units", {&app::admin_create_unit, access::member});
+  routes_.add("PATCH", "/api/v1/units/{id}", {&app::admin_update_unit, access::member});
+  routes_.add("DELETE", "/api/v1/units/{id}", {&app::admin_delete_unit, access::member});
   // Sharing routes.
   routes_.add("POST", "/api/v1/news/{id}/share", {&app::sharing_share, access::member});
   routes_.add("POST", "/api/v1/news/{id}/unlink", {&app::sharing_unlink, access::member});
@@ -59,6 +65,7 @@ app::app(const app_config& cfg, std::shared_ptr<provisioning::registry> reg)
   routes_.add("POST", "/api/v1/pages/{id}/approve", {&app::approve_page, access::member});
   routes_.add("GET", "/api/v1/pages/{id}/versions", {&app::page_versions, access::member});
   routes_.add("POST", "/api/v1/guides", {&app::create_guide, access::member});
+  routes_.add("GET", "/api/v1/guides", {&app::list_guides, access::member});  // content2
   routes_.add("GET", "/api/v1/guides/{id}", {&app::get_guide, access::member});
   routes_.add("PUT", "/api/v1/guides/{id}", {&app::update_guide, access::member});
   routes_.add("DELETE", "/api/v1/guides/{id}", {&app::delete_guide, access::member});
@@ -74,6 +81,7 @@ app::app(const app_config& cfg, std::shared_ptr<provisioning::registry> reg)
   routes_.add("GET", "/api/v1/people/{id}/photo", {&app::get_photo, access::member});
   routes_.add("GET", "/api/v1/audit", {&app::list_audit, access::member});
   routes_.add("POST", "/api/v1/documents", {&app::upload_document, access::member});
+  routes_.add("GET", "/api/v1/documents", {&app::list_documents, access::member});  // content2
   routes_.add("GET", "/api/v1/documents/{id}", {&app::get_document, access::member});
   routes_.add("DELETE", "/api/v1/documents/{id}", {&app::delete_document, access::member});
   routes_.add("POST", "/api/v1/documents/{id}/versions", {&app::upload_document, access::member});
@@ -136,6 +144,10 @@ app::app(const app_config& cfg, std::shared_ptr<provisioning::registry> reg)
   routes_.add("GET", "/scim/v2/ResourceTypes/{id}", {&app::scim, access::anyone});
   routes_.add("GET", "/scim/v2/Schemas", {&app::scim, access::anyone});
   routes_.add("GET", "/scim/v2/Schemas/{id}", {&app::scim, access::anyone});
+  // OpenID Connect sign-in routes (handlers_oidc.cpp).
+  routes_.add("GET", "/api/v1/auth/providers", {&app::auth_providers, access::anyone});
+  routes_.add("GET", "/auth/oidc/start", {&app::oidc_start, access::anyone});
+  routes_.add("GET", "/auth/oidc/callback", {&app::oidc_callback, access::anyone});
 }
 
 app::~app() {
@@ -153,8 +165,25 @@ result<std::unique_ptr<app>> app::open(const app_config& cfg) {
 void app::start_background() {
   directory_.start();
   sharing_->start();
+  if (cfg_.digest && !digest_) {  // content2: the daily digest, on its own thread
+    digest_ = std::make_unique<provisioning::digest_timer>(
+        registry_, [this](const provisioning::tenant_info& t) { return pool_.get(t.slug, t.id); },
+        *cfg_.digest,
+        [](std::string_view slug, const result<provisioning::digest_report>& r) {
+          if (r)
+            log_event("info", "digest sent",
+                      {{"tenant", std::string(slug)},
+                       {"sent", std::to_string(r->sent)},
+                       {"failed", std::to_string(r->failed)}});
+          else
+            log_event("error", "digest failed",
+                      {{"tenant", std::string(slug)}, {"code", r.err().code}});
+        });
+    digest_->start();
+  }
 }
 void app::stop_background() {
+  if (digest_) digest_->stop();
   sharing_->stop();
   directory_.stop();
 }

@@ -23,9 +23,11 @@
 #include "auth.hpp"
 #include "http_types.hpp"
 #include "metrics.hpp"
+#include "oidc_client.hpp"  // OpenID Connect feature
 #include "query.hpp"
 #include "router.hpp"
 #include "samverka/core/error.hpp"
+#include "samverka/provisioning/digest_timer.hpp"  // content2: daily digest
 #include "samverka/provisioning/registry.hpp"
 #include "samverka/sharing/service.hpp"
 #include "samverka/tenant/model.hpp"
@@ -40,6 +42,10 @@ struct app_config {
   std::filesystem::path data_dir = "data";
   std::string base_domain = "localhost";
   std::size_t max_open_tenants = tenant::default_max_open_tenants;
+  // PEM CA bundle trusted for identity providers instead of the system store (OpenID Connect).
+  std::string oidc_ca_file;
+  // The daily digest timer (content2); none without an SMTP relay.
+  std::optional<provisioning::digest_schedule> digest;
 };
 
 // The caller of a member route: who they are here, and the credentials they came with.
@@ -128,6 +134,8 @@ class app final : public request_handler {
   // The relay: delivers committed sharing changes to partners (set up in the constructor,
   // started by start_background; stopped by stop_background before the pool goes away).
   std::unique_ptr<sharing::service> sharing_;
+  // The daily digest e-mails (content2), when an SMTP relay is configured.
+  std::unique_ptr<provisioning::digest_timer> digest_;
 
   // Content and start page handlers (handlers_content.cpp).
   result<http_response> list_pages(request_context& ctx);
@@ -157,6 +165,9 @@ class app final : public request_handler {
   result<http_response> get_document(request_context& ctx);
   result<http_response> download_document(request_context& ctx);
   result<http_response> delete_document(request_context& ctx);
+  // Content lists (handlers_content2.cpp).
+  result<http_response> list_documents(request_context& ctx);
+  result<http_response> list_guides(request_context& ctx);
 
  public:
   // Streamed uploads: POST /api/v1/documents and .../documents/{id}/versions of an active
@@ -208,7 +219,27 @@ class app final : public request_handler {
   // SCIM's shapes (errors included), so the routes are `anyone` for the session pipeline.
   result<http_response> scim(request_context& ctx);
 
+  // Tenant administration: people and units (handlers_admin.cpp).
+  result<http_response> admin_get_user(request_context& ctx);
+  result<http_response> admin_update_user(request_context& ctx);
+  result<http_response> admin_create_unit(request_context& ctx);
+  result<http_response> admin_update_unit(request_context& ctx);
+  result<http_response> admin_delete_unit(request_context& ctx);
+
+  // OpenID Connect sign-in (handlers_oidc.cpp): the login screen's sign-in methods, and the
+  // authorization code flow's start and callback (HTML pages and redirects, not JSON).
+  result<http_response> auth_providers(request_context& ctx);
+  result<http_response> oidc_start(request_context& ctx);
+  result<http_response> oidc_callback(request_context& ctx);
+
   app_config cfg_;
+  // Identity providers' discovery documents and keys, cached (after cfg_: built from it).
+  std::unique_ptr<oidc::client> oidc_ =
+      std::make_unique<oidc::client>(oidc::client_options{cfg_.oidc_ca_file});
+  // Sign-in starts counted per address (oidc::limits::max_starts_per_address).
+  login_throttle oidc_starts_{login_throttle::config{
+      SIZE_MAX, oidc::limits::max_starts_per_address, oidc::limits::start_window,
+      limits::max_throttle_entries}};
   std::shared_ptr<provisioning::registry> registry_;
   tenant::pool pool_;
   tenant_directory directory_;  // after pool_: its eviction callback uses the pool

@@ -35,13 +35,33 @@ constexpr field_rule create_news_rules[] = {
     {"title", json_type::string, true},      {"body", json_type::string, true},
     {"summary", json_type::string},          {"audience", json_type::object, false, audience_rules},
     {"share_with", json_type::string_array}, {"shareable", json_type::boolean},
+    {"publish_at", json_type::string},       {"unpublish_at", json_type::string},  // scheduling
+    {"attachments", json_type::id_array},  // content2: document ids
 };
 
 constexpr field_rule update_news_rules[] = {
     {"title", json_type::string},      {"summary", json_type::string},
     {"body", json_type::string},       {"audience", json_type::object, false, audience_rules},
     {"shareable", json_type::boolean},
+    {"publish_at", json_type::string},     // scheduling; "" publishes a scheduled item now
+    {"unpublish_at", json_type::string},   // scheduling; "" clears
+    {"attachments", json_type::id_array},  // content2: document ids (replaces the list)
 };
+
+// Scheduling: an optional RFC 3339 field. Outer nullopt = absent; inner nullopt = "" (cleared).
+result<std::optional<std::optional<std::int64_t>>> schedule_time(const boost::json::object& o,
+                                                                 std::string_view name) {
+  using out = std::optional<std::optional<std::int64_t>>;
+  auto s = get_string(o, name);
+  if (!s) return out{};
+  if (s->empty()) return out(std::optional<std::int64_t>{});
+  auto t = parse_rfc3339(*s);
+  if (!t)
+    return error(
+        errc::invalid_input, "invalid_field",
+        "field \"" + std::string(name) + "\" must be an RFC 3339 time, e.g. 2026-12-01T08:00:00Z");
+  return out(std::optional<std::int64_t>(*t));
+}
 
 tenant::audience audience_from(const boost::json::object* o) {
   tenant::audience a;
@@ -213,6 +233,15 @@ result<http_response> app::create_news(request_context& ctx) {
   draft.body = *get_string(*body, "body");
   draft.summary = get_string(*body, "summary").value_or("");
   draft.target = audience_from(get_object(*body, "audience"));
+  draft.attachments = get_ids(*body, "attachments").value_or(std::vector<std::int64_t>{});
+  // Scheduling: a future publish_at schedules the item; a past one publishes now (no back-dating).
+  auto publish_at = schedule_time(*body, "publish_at");
+  if (!publish_at) return publish_at.err();
+  auto unpublish_at = schedule_time(*body, "unpublish_at");
+  if (!unpublish_at) return unpublish_at.err();
+  if (*publish_at && **publish_at && ***publish_at > now_ms())
+    draft.published_at_ms = ***publish_at;
+  if (*unpublish_at) draft.unpublish_at_ms = **unpublish_at;
 
   // A non-partner in share_with refuses the whole request: nothing is published.
   const auto share_with = get_strings(*body, "share_with").value_or(std::vector<std::string>{});
@@ -259,6 +288,13 @@ result<http_response> app::update_news(request_context& ctx) {
   patch.summary = get_string(*body, "summary");
   patch.body = get_string(*body, "body");
   if (const auto* a = get_object(*body, "audience")) patch.target = audience_from(a);
+  patch.attachments = get_ids(*body, "attachments");  // content2
+  auto publish_at = schedule_time(*body, "publish_at");  // scheduling
+  if (!publish_at) return publish_at.err();
+  patch.publish_at_ms = *publish_at;
+  auto unpublish_at = schedule_time(*body, "unpublish_at");
+  if (!unpublish_at) return unpublish_at.err();
+  patch.unpublish_at_ms = *unpublish_at;
   auto item = ctx.store->update_news(ctx.who->viewer, *id, patch);
   if (!item) return item.err();
   // Linked copies follow: the edit queued their deliveries in its own transaction.

@@ -735,7 +735,13 @@ result<http_response> app::upload_document(request_context& ctx) {
   if (!path) return path.err();
   spool_guard guard{*path};
   tenant::document_upload up{std::string(*name),
-                             std::string(ctx.req.header("content-type").value_or("")), *path};
+                             std::string(ctx.req.header("content-type").value_or("")), *path,
+                             std::nullopt};
+  if (auto g = param(ctx.query, "group"); g && !new_version) {  // content2: a group's file
+    const auto gid = parse_id(*g);
+    if (!gid) return bad_param("group", "must be a group id");
+    up.group_id = *gid;
+  }
   auto d = new_version ? ctx.store->add_document_version(ctx.who->viewer, *id, up)
                        : ctx.store->create_document(ctx.who->viewer,
                                                     param(ctx.query, "title").value_or(""), up);
@@ -748,7 +754,7 @@ result<http_response> app::upload_document(request_context& ctx) {
 result<http_response> app::get_document(request_context& ctx) {
   const auto id = parse_id(ctx.params.at(0));
   if (!id) return error(errc::not_found, "unknown_document", "no such document");
-  auto d = ctx.store->get_document(*id);
+  auto d = ctx.store->get_document(ctx.who->viewer, *id);  // content2: scoped documents
   if (!d) return d.err();
   return json_response(200, document_json(*d, ctx.addr.base_path));
 }

@@ -36,6 +36,7 @@ constexpr field_rule subscription_rules[] = {
 constexpr field_rule post_rules[] = {
     {"body", json_type::string, true},
     {"mentions", json_type::string_array},
+    {"attachments", json_type::id_array},  // content2: document ids; absent on an edit: kept
 };
 constexpr field_rule read_rules[] = {
     {"thread_id", json_type::integer},
@@ -122,6 +123,9 @@ json::object post_json(const tenant::post& p) {
   json::array m;
   for (const auto& r : p.mentions) m.push_back(person_json(r));
   o["mentions"] = std::move(m);
+  json::array att;  // content2: documents readers of the post may download
+  for (auto id : p.attachments) att.push_back(id);
+  o["attachments"] = std::move(att);
   return o;
 }
 
@@ -175,6 +179,7 @@ tenant::post_draft draft_from(const json::object& body) {
   tenant::post_draft d;
   d.body = *get_string(body, "body");
   d.mentions = get_strings(body, "mentions").value_or(std::vector<std::string>{});
+  d.attachments = get_ids(body, "attachments");  // content2
   return d;
 }
 

@@ -29,6 +29,8 @@ std::string_view type_name(json_type t) {
       return "an object";
     case json_type::string_array:
       return "an array of strings";
+    case json_type::id_array:
+      return "an array of positive integer ids";
   }
   return "?";
 }
@@ -47,6 +49,15 @@ bool has_type(const boost::json::value& v, json_type t) {
       if (!v.is_array()) return false;
       const auto& a = v.get_array();
       return std::all_of(a.begin(), a.end(), [](const auto& e) { return e.is_string(); });
+    }
+    case json_type::id_array: {
+      if (!v.is_array()) return false;
+      const auto& a = v.get_array();
+      return std::all_of(a.begin(), a.end(), [](const auto& e) {
+        return (e.is_int64() && e.get_int64() > 0) ||
+               (e.is_uint64() && e.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX) &&
+                e.get_uint64() > 0);
+      });
     }
   }
   return false;
@@ -134,6 +145,16 @@ std::optional<std::vector<std::string>> get_strings(const boost::json::object& o
 const boost::json::object* get_object(const boost::json::object& obj, std::string_view name) {
   const auto* v = obj.if_contains(name);
   return v && v->is_object() ? &v->get_object() : nullptr;
+}
+
+std::optional<std::vector<std::int64_t>> get_ids(const boost::json::object& obj,
+                                                 std::string_view name) {
+  const auto* v = obj.if_contains(name);
+  if (!v || !v->is_array()) return std::nullopt;
+  std::vector<std::int64_t> out;
+  for (const auto& e : v->get_array())
+    out.push_back(e.is_int64() ? e.get_int64() : static_cast<std::int64_t>(e.get_uint64()));
+  return out;
 }
 
 }  // namespace samverka::gateway

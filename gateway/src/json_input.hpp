@@ -19,7 +19,14 @@
 
 namespace samverka::gateway {
 
-enum class json_type { string, boolean, integer, object, string_array };
+enum class json_type {
+  string,
+  boolean,
+  integer,
+  object,
+  string_array,
+  id_array,  // an array of positive integers (ids, e.g. attachments)
+};
 
 // One declared field. `fields` lists the members of a nested object (type object).
 // `null` is never accepted: a field is either absent or of its type.
@@ -48,5 +55,8 @@ std::optional<bool> get_bool(const boost::json::object& obj, std::string_view na
 std::optional<std::vector<std::string>> get_strings(const boost::json::object& obj,
                                                     std::string_view name);
 const boost::json::object* get_object(const boost::json::object& obj, std::string_view name);
+// The ids of a validated id_array field, in order.
+std::optional<std::vector<std::int64_t>> get_ids(const boost::json::object& obj,
+                                                 std::string_view name);
 
 }  // namespace samverka::gateway

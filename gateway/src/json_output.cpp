@@ -38,7 +38,7 @@ http_response json_response(int status, const boost::json::array& a) {
 }
 
 boost::json::object news_json(const tenant::news_item& n, boost::json::storage_ptr sp) {
-  boost::json::object o(10, sp);  // the NEWS fields, without rehashing
+  boost::json::object o(12, sp);  // the NEWS fields, without rehashing
   o["id"] = n.id;
   o["title"] = n.title;
   o["summary"] = n.summary;
@@ -57,10 +57,30 @@ boost::json::object news_json(const tenant::news_item& n, boost::json::storage_p
     source["slug"] = n.source->slug;
     source["name"] = n.source->name;
     source["news_id"] = n.source->news_id;
+    // content2: a copy that stopped following its original says so (and when and why).
+    source["following"] = !n.source_unlinked_at_ms.has_value();
+    if (n.source_unlinked_at_ms) {
+      source["unlinked_at"] = to_rfc3339(*n.source_unlinked_at_ms);
+      source["unlink_reason"] = n.source_unlink_reason;
+    } else {
+      source["unlinked_at"] = nullptr;
+    }
     o["source"] = std::move(source);
   } else {
     o["source"] = nullptr;
   }
+  boost::json::array attachments(sp);  // content2: document ids of this tenant
+  for (auto id : n.attachments) attachments.push_back(id);
+  o["attachments"] = std::move(attachments);
+  // Scheduling: readers only ever get published items; editors also see the others.
+  const auto now = now_ms();
+  o["status"] = n.published_at_ms > now                          ? "scheduled"
+                : n.unpublish_at_ms && *n.unpublish_at_ms <= now ? "unpublished"
+                                                                 : "published";
+  if (n.unpublish_at_ms)
+    o["unpublish_at"] = to_rfc3339(*n.unpublish_at_ms);
+  else
+    o["unpublish_at"] = nullptr;
   return o;
 }
 

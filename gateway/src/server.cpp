@@ -47,6 +47,22 @@ int run_server(const server_options& options) {
   cfg.data_dir = options.data_dir;
   cfg.base_domain = options.base_domain;
   if (options.max_open_tenants) cfg.max_open_tenants = options.max_open_tenants;
+  cfg.oidc_ca_file = options.oidc_ca_file;
+  if (!options.smtp_url.empty()) {  // content2: the daily digest timer
+    auto at = provisioning::parse_time_of_day(options.digest_at);
+    if (!at) {
+      fail(error(errc::invalid_input, "--digest-at: " + at.err().message));
+      return 2;
+    }
+    provisioning::digest_schedule d;
+    d.smtp.url = options.smtp_url;
+    d.smtp.from = options.smtp_from;
+    if (const char* u = std::getenv("SAMVERKA_SMTP_USER")) d.smtp.user = u;
+    if (const char* p = std::getenv("SAMVERKA_SMTP_PASSWORD")) d.smtp.password = p;
+    d.minute_of_day = *at;
+    if (options.digest_poll_ms > 0) d.poll = std::chrono::milliseconds(options.digest_poll_ms);
+    cfg.digest = std::move(d);
+  }
   auto application = app::open(cfg);
   if (!application) return fail(application.err());
 

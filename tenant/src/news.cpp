@@ -1,4 +1,5 @@
 // News of one tenant: publishing, audiences, the feed (keyset pagination), edits and deletes.
+#include "content2_impl.hpp"  // attachments, copies' following state
 #include "content_audit.hpp"  // content feature: audit trail of news changes
 #include "store_impl.hpp"
 
@@ -8,7 +9,11 @@ using namespace detail;
 
 result<news_item> detail::insert_news(db::connection& c, const viewer& author, news_fields f,
                                       const audience& target,
-                                      std::optional<std::int64_t> published_at_ms) {
+                                      std::optional<std::int64_t> published_at_ms,
+                                      std::optional<std::int64_t> unpublish_at_ms) {
+  // Scheduling: an item leaves feeds after it appeared, never before.
+  if (unpublish_at_ms && *unpublish_at_ms <= published_at_ms.value_or(now_ms()))
+    return error(errc::invalid_input, "invalid_schedule", "unpublish_at must be after publish_at");
   auto a = resolve_audience(c, target);
   if (!a) return a.err();
   news_item n;
@@ -29,6 +34,12 @@ result<news_item> detail::insert_news(db::connection& c, const viewer& author, n
                 static_cast<std::int64_t>(a->units.ids.empty()))
       .run();
   n.id = c.last_insert_rowid();
+  if (unpublish_at_ms) {  // scheduling
+    c.cached("UPDATE news SET unpublish_at = ?1 WHERE id = ?2")
+        .bind_all(*unpublish_at_ms, n.id)
+        .run();
+    n.unpublish_at_ms = unpublish_at_ms;
+  }
   write_news_units(c, n.id, *a);
   record_audit(c, author, "news.create", "news", n.id, n.title);
   return n;
@@ -45,8 +56,12 @@ result<news_item> store::create_news(const viewer& author, const news_draft& d) 
   return p_->guarded("create news", [&]() -> result<news_item> {
     auto c = p_->borrow();
     db::write_txn tx(*c);
-    auto n = insert_news(*c, author, std::move(*f), d.target, d.published_at_ms);
+    auto n = insert_news(*c, author, std::move(*f), d.target, d.published_at_ms, d.unpublish_at_ms);
     if (!n) return n.err();
+    if (!d.attachments.empty()) {
+      if (auto a = set_news_attachments(*c, author, n->id, d.attachments); !a) return a.err();
+      n->attachments = d.attachments;
+    }
     tx.commit();
     return n;
   });
@@ -65,14 +80,27 @@ result<news_page> store::list_news(const viewer& who, news_scope scope, std::siz
   limit = std::clamp<std::size_t>(limit, 1, limits::max_page);
   const auto fetch = static_cast<std::int64_t>(limit) + 1;  // one more tells if a next page exists
   const auto roles = static_cast<std::int64_t>(who.roles | bit(role::employee));
+  // Scheduling: the walk starts at "now", so items published later cost nothing (the keyset
+  // bound is on the index); the unpublish check runs only on rows the page returns anyway.
+  const std::int64_t now = now_ms();
+  if (after_at > now)
+    std::tie(after_at, after_id) = std::pair<std::int64_t, std::int64_t>(now + 1, 0);
+  // Everyone with the same roles and reach gets the same page (read_cache.hpp).
+  std::string key = std::to_string(roles);
+  key += scope == news_scope::mine ? 'm' : 'a';
+  if (scope == news_scope::mine)
+    for (const auto id : who.reach) key.append(1, ',').append(std::to_string(id));
+  key.append(1, '/').append(std::to_string(limit)).append(1, '/').append(cursor.value_or(""));
   return p_->guarded("list news", [&]() -> result<news_page> {
     auto c = p_->borrow();
+    const auto generation = c.generation();  // before reading
+    if (auto hit = p_->feed_pages.find(key, generation, now)) return std::move(*hit);
     db::read_txn tx(*c);  // the page and its audiences from one snapshot
     auto& st = c->cached(scope == news_scope::mine ? schema::feed_mine_sql : schema::feed_all_sql);
     if (scope == news_scope::mine)
-      st.bind_all(after_at, after_id, roles, json_ids(who.reach), fetch);
+      st.bind_all(after_at, after_id, roles, json_ids(who.reach), fetch, now);
     else
-      st.bind_all(after_at, after_id, roles, fetch);
+      st.bind_all(after_at, after_id, roles, fetch, now);
     news_page page;
     bool any_units = false;  // a page of whole-tenant news needs no audience lookup
     while (st.step()) {
@@ -84,6 +112,8 @@ result<news_page> store::list_news(const viewer& who, news_scope scope, std::siz
       page.next_cursor = encode_cursor(page.items.back());
     }
     if (any_units) fill_units(*c, page.items);
+    fill_news_extras(*c, page.items);
+    p_->feed_pages.put(std::move(key), page, generation, now + detail::feed_page_ttl.count());
     return page;
   });
 }
@@ -95,8 +125,11 @@ result<news_item> store::get_news(const viewer& who, std::int64_t id) {
     role_mask target = 0;
     auto n = load_news(*c, id, &target);
     const bool role_match = target == 0 || (target & (who.roles | bit(role::employee))) != 0;
-    if (!n || !(role_match || may_edit(who)))
+    // Scheduling: outside its window an item is only for editors and admins (its author is one).
+    const bool live = n && news_live(*n, now_ms());
+    if (!n || !((role_match && live) || may_edit(who)))
       return error(errc::not_found, "unknown_news", "no such news item");
+    fill_news_extras(*c, *n);
     return std::move(*n);
   });
 }
@@ -128,6 +161,31 @@ result<news_item> store::update_news(const viewer& who, std::int64_t id, const n
       cur->target.units = a->units.names;
       cur->target.roles = role_names(a->roles);
     }
+    if (patch.publish_at_ms || patch.unpublish_at_ms) {  // scheduling
+      const std::int64_t now = now_ms();
+      std::int64_t pub = cur->published_at_ms;
+      if (patch.publish_at_ms) {
+        const auto& at = *patch.publish_at_ms;
+        if (at && *at > now)
+          pub = *at;  // (re)scheduled
+        else if (pub > now)
+          pub = now;  // a scheduled item published now; a published one is never back-dated
+      }
+      const auto unpub = patch.unpublish_at_ms ? *patch.unpublish_at_ms : cur->unpublish_at_ms;
+      if (unpub && *unpub <= pub)
+        return error(errc::invalid_input, "invalid_schedule",
+                     "unpublish_at must be after publish_at");
+      cur->published_at_ms = pub;
+      cur->unpublish_at_ms = unpub;
+      cur->updated_at_ms = std::max(now, pub);
+      c->cached(
+           "UPDATE news SET published_at = ?1, unpublish_at = ?2, updated_at = ?3 WHERE id = ?4")
+          .bind_all(pub, unpub, cur->updated_at_ms, id)
+          .run();
+    }
+    if (patch.attachments)
+      if (auto a = set_news_attachments(*c, who, id, *patch.attachments); !a) return a.err();
+    fill_news_extras(*c, *cur);
     record_audit(*c, who, "news.update", "news", id, cur->title);  // content feature
     tx.commit();
     return std::move(*cur);

@@ -18,8 +18,11 @@
 #include "samverka/tenant/limits.hpp"
 #include "samverka/tenant/store.hpp"
 #include "schema_content.hpp"
+#include "schema_content2.hpp"
 #include "schema_directory.hpp"
+#include "schema_oidc.hpp"
 #include "schema_search.hpp"
+#include "schema_search_groups.hpp"
 #include "schema_sharing.hpp"
 #include "schema_social.hpp"
 #include "search_text.hpp"
@@ -106,7 +109,10 @@ constexpr std::array migrations{v1,
                                 schema_sharing,
                                 schema::schema_content,
                                 schema::schema_search,
-                                schema::schema_directory};
+                                schema::schema_directory,
+                                schema::schema_content2,
+                                schema::schema_oidc,
+                                schema::schema_search_groups};
 
 error too_new(int found, errc kind) {
   return error(kind, "schema_too_new",

@@ -38,7 +38,7 @@ result<void> check_current(db::connection& c);
 // below stay compile-time string literals usable with connection::cached()).
 #define SAMVERKA_NEWS_COLUMNS                                                       \
   "n.id, n.title, n.summary, n.body, n.published_at, n.updated_at, n.author_name, " \
-  "n.roles_mask, n.source_slug, n.source_name, n.source_news_id, n.all_units"
+  "n.roles_mask, n.source_slug, n.source_name, n.source_news_id, n.all_units, n.unpublish_at"
 
 // The feed queries of store::list_news, kept here so tests can EXPLAIN them against the schema.
 // Both walk the partial index news_feed newest first, starting after the keyset cursor
@@ -46,6 +46,10 @@ result<void> check_current(db::connection& c);
 // never sorts. ?3 is the viewer's role mask. Cost note: a viewer who may read only a sliver of a
 // large tenant's news makes the walk skip many rows; keeping published_at in news_units to walk
 // news_units_unit instead is the road not taken until a tenant needs it.
+//
+// Scheduling: the caller binds a cursor no later than now, so scheduled items (published_at in
+// the future) are never walked; ?6 (mine) / ?5 (all) is now for the unpublish check, which runs
+// on the rows a page returns anyway.
 //
 // scope=mine adds the unit match: ?4 is a JSON array of the viewer's reach (their units and all
 // ancestors), tested once per candidate against its news_units rows. ?5 is the row limit.
@@ -59,6 +63,7 @@ inline constexpr std::string_view feed_mine_sql =
     "  AND (n.roles_mask = 0 OR (n.roles_mask & ?3) != 0)"
     "  AND (n.all_units = 1 OR EXISTS (SELECT 1 FROM news_units nu WHERE nu.news_id = n.id"
     "       AND +nu.unit_id IN (SELECT value FROM json_each(?4))))"
+    "  AND (n.unpublish_at IS NULL OR n.unpublish_at > ?6)"
     " ORDER BY n.published_at DESC, n.id DESC LIMIT ?5";
 // scope=all: role match only. ?4 is the row limit.
 inline constexpr std::string_view feed_all_sql =
@@ -66,6 +71,7 @@ inline constexpr std::string_view feed_all_sql =
     " FROM news n"
     " WHERE n.deleted = 0 AND (n.published_at, n.id) < (?1, ?2)"
     "  AND (n.roles_mask = 0 OR (n.roles_mask & ?3) != 0)"
+    "  AND (n.unpublish_at IS NULL OR n.unpublish_at > ?5)"
     " ORDER BY n.published_at DESC, n.id DESC LIMIT ?4";
 
 // constraint -> conflict, busy/locked -> unavailable, anything else -> internal. `context` names

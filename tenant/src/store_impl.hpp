@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <condition_variable>
 #include <limits>
@@ -24,6 +25,7 @@
 #include "samverka/tenant/sanitize.hpp"
 #include "samverka/tenant/store.hpp"
 #include "schema.hpp"
+#include "read_cache.hpp"
 #include "search_text.hpp"
 #include "utf8.hpp"
 
@@ -152,6 +154,7 @@ inline news_item read_news_row(const db::statement& st) {
   n.author_name = st.text(6);
   n.target.roles = role_names(static_cast<role_mask>(st.int64(7)));
   if (!st.is_null(8)) n.source = news_source{st.text(8), st.text(9), st.opt_int64(10).value_or(0)};
+  n.unpublish_at_ms = st.opt_int64(12);  // scheduling
   return n;
 }
 
@@ -307,7 +310,13 @@ inline result<news_fields> prepare_fields(const std::optional<std::string>& titl
 // Inserts a news row for `author` with already validated fields `f` inside the caller's write
 // transaction: resolves the audience, writes its units and the audit entry (news.cpp).
 result<news_item> insert_news(db::connection& c, const viewer& author, news_fields f,
-                              const audience& target, std::optional<std::int64_t> published_at_ms);
+                              const audience& target, std::optional<std::int64_t> published_at_ms,
+                              std::optional<std::int64_t> unpublish_at_ms = std::nullopt);
+
+// Scheduling: whether readers see news item `n` at `now` (published, not yet unpublished).
+inline bool news_live(const news_item& n, std::int64_t now) {
+  return n.published_at_ms <= now && (!n.unpublish_at_ms || *n.unpublish_at_ms > now);
+}
 
 }  // namespace detail
 
@@ -318,24 +327,51 @@ struct store::impl {
   fs::path dir;
   fs::path db_file;
 
+  // A pooled connection and the last `PRAGMA data_version` it reported (see read_cache.hpp).
+  struct pooled {
+    std::unique_ptr<db::connection> c;
+    std::int64_t data_version = -1;
+  };
+
   std::mutex mu;
   std::condition_variable freed;
-  std::vector<std::unique_ptr<db::connection>> idle;
+  std::vector<pooled> idle;
   std::size_t open = 0;  // connections in existence: idle plus leased
+
+  // Moves on with every commit to this store, by anyone (read_cache.hpp).
+  std::atomic<std::uint64_t> generation{1};
+  detail::generation_cache<viewer> sessions{detail::max_cached_sessions};
+  detail::generation_cache<news_page> feed_pages{detail::max_cached_feed_pages};
 
   // A borrowed connection, returned to the free list when the lease ends.
   class lease {
    public:
-    lease(impl& owner, std::unique_ptr<db::connection> c) : owner_(owner), c_(std::move(c)) {}
-    ~lease() { owner_.give_back(std::move(c_)); }
+    lease(impl& owner, pooled p)
+        : owner_(owner), p_(std::move(p)), changes_(sqlite3_total_changes64(p_.c->raw())) {}
+    ~lease() { owner_.give_back(std::move(p_), changes_); }
     lease(const lease&) = delete;
     lease& operator=(const lease&) = delete;
-    db::connection& operator*() { return *c_; }
-    db::connection* operator->() { return c_.get(); }
+    db::connection& operator*() { return *p_.c; }
+    db::connection* operator->() { return p_.c.get(); }
+
+    // The store's data generation as of now, counting commits made elsewhere since this
+    // connection last looked. Call it before reading what is to be cached.
+    std::uint64_t generation() {
+      auto& st = p_.c->cached("PRAGMA data_version");
+      st.step();
+      const auto version = st.int64(0);
+      st.reset();
+      if (version != p_.data_version) {
+        if (p_.data_version != -1) owner_.generation.fetch_add(1);
+        p_.data_version = version;
+      }
+      return owner_.generation.load();
+    }
 
    private:
     impl& owner_;
-    std::unique_ptr<db::connection> c_;
+    pooled p_;
+    std::int64_t changes_;  // rows changed through the connection before this lease
   };
 
   // Waits up to the busy timeout for a free connection, opening a new one while under the cap.
@@ -346,9 +382,9 @@ struct store::impl {
                         [&] { return !idle.empty() || open < limits::connections_per_store; }))
       throw db::sqlite_error(SQLITE_BUSY, "every connection of tenant store " + slug + " is busy");
     if (!idle.empty()) {
-      auto c = std::move(idle.back());
+      auto p = std::move(idle.back());
       idle.pop_back();
-      return lease(*this, std::move(c));
+      return lease(*this, std::move(p));
     }
     ++open;
     lk.unlock();
@@ -358,7 +394,7 @@ struct store::impl {
       // The search index's tokenizer and SQL function (search feature, search_text.hpp).
       if (const int rc = search_text::register_on(conn->raw()); rc != SQLITE_OK)
         throw db::sqlite_error(rc, "cannot register the search tokenizer");
-      return lease(*this, std::move(conn));
+      return lease(*this, pooled{std::move(conn)});
     } catch (...) {
       lk.lock();
       --open;
@@ -370,17 +406,23 @@ struct store::impl {
   // Puts `c` back in a clean state: no statement mid-iteration (which would pin an old WAL
   // snapshot and stall checkpoints) and no open transaction; a connection that cannot be
   // cleaned is closed instead.
-  void give_back(std::unique_ptr<db::connection> c) noexcept {
+  // A lease that changed rows moves the generation on, now that its commit is visible (or its
+  // rollback is done: a needless move costs only a cache miss).
+  void give_back(pooled p, std::int64_t changes_before) noexcept {
+    auto& c = p.c;
+    bool changed = false;
     if (c) {
       sqlite3* raw = c->raw();
+      changed = sqlite3_total_changes64(raw) != changes_before;
       for (sqlite3_stmt* s = sqlite3_next_stmt(raw, nullptr); s; s = sqlite3_next_stmt(raw, s))
         if (sqlite3_stmt_busy(s)) sqlite3_reset(s);
       if (!sqlite3_get_autocommit(raw)) sqlite3_exec(raw, "ROLLBACK", nullptr, nullptr, nullptr);
       if (!sqlite3_get_autocommit(raw)) c.reset();
     }
+    if (changed) generation.fetch_add(1);
     std::lock_guard lk(mu);
     if (c)
-      idle.push_back(std::move(c));
+      idle.push_back(std::move(p));
     else
       --open;
     freed.notify_one();

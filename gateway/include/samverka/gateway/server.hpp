@@ -18,6 +18,14 @@ struct server_options {
   std::size_t threads = 0;           // 0: one worker per core
   std::size_t max_open_tenants = 0;  // 0: tenant::default_max_open_tenants
   std::optional<std::string> redis_url;
+  // PEM CA bundle trusted for OpenID Connect providers (default: the system CA store).
+  std::string oidc_ca_file;
+  // The daily digest e-mail (content2): off without an SMTP relay URL. `digest_at` is the local
+  // time "HH:MM" the day's digests go out; `digest_poll_ms` how often the clock is looked at.
+  std::string smtp_url;
+  std::string smtp_from = "noreply@localhost";
+  std::string digest_at = "06:00";
+  long digest_poll_ms = 30'000;
 };
 
 // Serves until SIGTERM or SIGINT, then drains in-flight requests; returns the exit code.

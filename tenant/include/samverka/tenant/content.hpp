@@ -128,6 +128,10 @@ struct document {
   int version = 0;                         // the current version
   std::vector<document_version> versions;  // newest first
   std::int64_t updated_at_ms = 0;
+  // Scope: a group's file (readable by the group's readers only), or a file of a partner's
+  // copy (readable by whoever may read the copy). Neither: every member reads it.
+  std::optional<std::int64_t> group_id;
+  std::optional<std::int64_t> copy_id;
 };
 
 // A file the gateway has already written to disk (inside the tenant's folder); the store moves
@@ -136,6 +140,8 @@ struct document_upload {
   std::string file_name;
   std::string content_type;
   std::filesystem::path spooled;
+  // Upload into a group (any member of the group may; only its readers see it); else tenant-wide.
+  std::optional<std::int64_t> group_id;
 };
 
 // ---- Audit trail

@@ -75,6 +75,14 @@ struct news_item {
   std::string author_name;
   audience target;
   std::optional<news_source> source;
+  // Scheduling: taken off feeds, search and GET by id for readers at this time (nullopt =
+  // never). A published_at in the future means scheduled: invisible to readers until then.
+  std::optional<std::int64_t> unpublish_at_ms;
+  std::vector<std::int64_t> attachments;  // document ids of this tenant, in order
+  // A copy from a partner that stopped following its original (unlinked by an editor, the
+  // partnership ended, deleted locally): when and why. nullopt while it follows.
+  std::optional<std::int64_t> source_unlinked_at_ms;
+  std::string source_unlink_reason;
 };
 
 struct news_draft {
@@ -82,8 +90,12 @@ struct news_draft {
   std::string summary;
   std::string body;  // untrusted HTML; the store sanitises it
   audience target;
-  // Publication time; default now. Set by imports and seeding of historic news.
+  // Publication time; default now. Set by imports and seeding of historic news, and by the API's
+  // publish_at (a future time schedules the item; readers see it from then on).
   std::optional<std::int64_t> published_at_ms;
+  // Scheduling: when the item leaves feeds and search (nullopt = never); after published_at.
+  std::optional<std::int64_t> unpublish_at_ms;
+  std::vector<std::int64_t> attachments;  // tenant-wide document ids the author may read
 };
 
 // Fields absent are left unchanged.
@@ -92,6 +104,11 @@ struct news_patch {
   std::optional<std::string> summary;
   std::optional<std::string> body;
   std::optional<audience> target;
+  // Scheduling (outer nullopt = unchanged). publish_at: a future time (re)schedules the item; a
+  // past time or a cleared one (inner nullopt) publishes a scheduled item now and leaves a
+  // published one as it is (no back-dating). unpublish_at: a time, or cleared (never).
+  std::optional<std::optional<std::int64_t>> publish_at_ms, unpublish_at_ms;
+  std::optional<std::vector<std::int64_t>> attachments;
 };
 
 enum class news_scope {

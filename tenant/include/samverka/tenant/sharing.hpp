@@ -5,9 +5,9 @@
 //
 // A copy travels as a snapshot of the original at one revision (share_payload), never as a
 // reference: the receiving tenant cannot reach the source's store, and the source is behind a
-// login. Attachments (not built yet): a payload will carry a list of {name, media_type, sha256,
-// size} entries and the relay copies the bytes into the receiver's files/ folder before applying,
-// so images travel with the content instead of being hot-linked.
+// login. Files travel with it: a payload lists the source documents it references (shared_file:
+// name, media type, sha256, size) and the relay copies the bytes into the receiver's files/ folder
+// before applying, so images and attachments are never hot-linked across tenants.
 #pragma once
 
 #include <cstddef>
@@ -41,6 +41,17 @@ std::string_view to_string(copy_status s) noexcept;
 enum class accept_policy { manual, automatic };
 std::string_view to_string(accept_policy p) noexcept;
 
+// A document of the source a shared item references (an attachment or an image in the body):
+// the relay copies the bytes by hash into the receiver's files/ before applying.
+struct shared_file {
+  std::int64_t source_document_id = 0;
+  std::string title;
+  std::string file_name;
+  std::string content_type;
+  std::string sha256;
+  std::uint64_t size = 0;
+};
+
 // The original at one revision, as the receiver stores it.
 struct share_payload {
   std::int64_t news_id = 0;   // the original's id in the source tenant
@@ -53,6 +64,8 @@ struct share_payload {
   std::int64_t updated_at_ms = 0;
   std::vector<std::string> roles;  // the original's role targeting (names mean the same everywhere)
   bool withdrawn = false;          // the original was deleted or withdrawn
+  std::vector<std::int64_t> attachments;  // the source's document ids (attachments list)
+  std::vector<shared_file> files;         // every source document the item references
 };
 
 // One delivery: a payload plus who sent it (names come from the registry, not from the source).

@@ -77,6 +77,7 @@ struct post {
   bool liked = false;     // by the viewer
   bool can_edit = false;  // the viewer is the author or a group admin
   std::vector<person_ref> mentions;
+  std::vector<std::int64_t> attachments;  // document ids; readers of the post may download them
 };
 
 struct post_draft {
@@ -85,6 +86,9 @@ struct post_draft {
   std::vector<std::string> mentions;
   // Creation time; default now. Set by seeding of historic content (benchmarks).
   std::optional<std::int64_t> created_at_ms;
+  // Documents to attach (each one the author may read: tenant-wide, or of the post's group).
+  // Absent on an edit: unchanged.
+  std::optional<std::vector<std::int64_t>> attachments;
 };
 
 struct post_page {

@@ -18,9 +18,12 @@
 #include <vector>
 
 #include "samverka/core/error.hpp"
+#include "samverka/tenant/admin.hpp"  // tenant administration
 #include "samverka/tenant/content.hpp"    // content feature
+#include "samverka/tenant/content2.hpp"   // content lists, attachments
 #include "samverka/tenant/directory.hpp"  // directory feature
 #include "samverka/tenant/model.hpp"
+#include "samverka/tenant/oidc.hpp"  // OpenID Connect feature
 #include "samverka/tenant/search.hpp"  // search feature
 #include "samverka/tenant/sharing.hpp"
 #include "samverka/tenant/social.hpp"
@@ -316,6 +319,65 @@ class store {
   // CSV import, all or nothing: applies every row in one transaction, or none when any row has a
   // problem (reported with its line). `dry_run` checks and counts, then rolls back.
   result<import_report> import_people(const std::vector<import_row>& rows, bool dry_run);
+
+  // --- OpenID Connect: identity provider, pending sign-ins, subject links (oidc.cpp) ----------
+  // The tenant's identity provider, if one is configured.
+  result<std::optional<oidc_settings>> oidc_get_settings();
+  // Sets (replaces) the identity provider after validate_oidc_settings. A changed issuer drops
+  // the sign-ins pending against the old one.
+  result<oidc_settings> oidc_set_settings(const oidc_settings& s);
+  // Removes the identity provider and every pending sign-in; not_found if none was set.
+  result<void> oidc_remove_settings();
+  // Keeps a pending sign-in under sha256(state), sweeping expired ones first; unavailable
+  // ("oidc_busy") while oidc_limits::max_pending_states are pending.
+  result<void> oidc_put_state(std::string_view state, const oidc_pending& p);
+  // Takes the pending sign-in of `state`, deleting it (single use); not_found if unknown,
+  // already used or expired.
+  result<oidc_pending> oidc_take_state(std::string_view state);
+  // The person linked to `id` (active or not: the caller decides), if any.
+  result<std::optional<user>> oidc_linked_user(const oidc_identity& id);
+  // Links `id` to `user_id`, or records another sign-in of an existing link. conflict
+  // ("oidc_identity_taken") when the person is already linked to another subject of the issuer,
+  // or the subject to another person.
+  result<void> oidc_link(const oidc_identity& id, std::int64_t user_id);
+
+  // --- Content 2: lists, document scopes, shared files, admin audit, digest days (content2.cpp)
+  // Documents `who` may read, newest updated first (keyset pages; invalid cursor: invalid_input).
+  result<document_list> list_documents(const viewer& who, const list_request& r);
+  // Guides, newest updated first, without their steps (step_count instead).
+  result<guide_list> list_guides(const viewer& who, const list_request& r);
+  // A document if `who` may read it (a closed group's file is not_found to non-members).
+  result<document> get_document(const viewer& who, std::int64_t id);
+  // Source side of a share: the stored file with this hash, if one of this tenant's documents
+  // holds it (the relay reads it to copy it to the receiver).
+  result<std::filesystem::path> shared_file_path(const shared_file& f);
+  // Receiver side: copies `from` into this tenant's files by hash (verified) unless present.
+  result<void> receive_shared_file(const std::filesystem::path& from, const shared_file& f);
+  // Records a change made outside the HTTP API (actor "operator" for the CLI, "scim" for SCIM)
+  // in the audit trail.
+  result<void> record_admin_audit(std::string_view actor, std::string_view action,
+                                  std::string_view item_type, std::int64_t item_id,
+                                  std::string_view detail);
+  // The digest timer: claims local day `day` (YYYY-MM-DD) for this tenant's digest run; false if
+  // it was claimed before (durable: a restart never sends a day twice).
+  result<bool> claim_digest_day(std::string_view day);
+  // Gives a claimed day back after a failed run, so a later attempt that day may send.
+  result<void> release_digest_day(std::string_view day);
+
+  // --- Tenant administration: people and units from the web UI (admin.cpp) --------------------
+  // Every method needs `who` to be an admin (else forbidden) and records the change on the audit
+  // trail with `who` as actor, in the same transaction.
+  // A person of this tenant with their job title; not_found for an unknown id.
+  result<managed_person> admin_get_person(const viewer& who, std::int64_t id);
+  // Changes roles, units, activity, name or title. An admin cannot take away their own admin
+  // role or deactivate themselves (conflict). Deactivation revokes the person's sessions here.
+  result<managed_person> admin_update_person(const viewer& who, std::int64_t id,
+                                             const person_patch& p);
+  result<unit> admin_create_unit(const viewer& who, const unit_draft& d);
+  // Renames or moves a unit; a move under itself or a descendant is conflict "unit_cycle".
+  result<unit> admin_update_unit(const viewer& who, std::int64_t id, const unit_patch& p);
+  // Only a unit without people, sub-units, news audiences or directory groups (else conflict).
+  result<void> admin_delete_unit(const viewer& who, std::int64_t id);
 
   // --- Operations -----------------------------------------------------------------------------
   // Bytes used by the database (incl. WAL) and the file folder.
