@@ -18,6 +18,11 @@
 //     and rewrites the body's document URLs and the attachment ids to its own. References that
 //     cannot be carried (another tenant's, a group's or a deleted document) are emptied, so a
 //     copy never points at the source, which is behind a login anyway.
+//  4. A copy's files take the receiver's quota only while the copy is live for its readers
+//     (accepted, or unlinked and kept): a pending offer's are left out of the quota sum until it
+//     is accepted (acceptance checks the quota), and a declined or withdrawn copy's documents are
+//     removed in that same transaction (later deliveries to it import none). The bytes stay in
+//     files/ (content-addressed, maybe shared; no sweep yet) but no document counts them.
 #include <algorithm>
 #include <fstream>
 
@@ -469,6 +474,32 @@ result<copy_content> detail::import_copy_files(db::connection& c, const fs::path
   return out;
 }
 
+void detail::drop_copy_files(db::connection& c, std::int64_t copy_id) {
+  c.cached(
+       "DELETE FROM document_uses WHERE document_id IN (SELECT id FROM documents"
+       " WHERE copy_id = ?1)")
+      .bind(1, copy_id)
+      .run();
+  c.cached("DELETE FROM sharing_copy_files WHERE copy_id = ?1").bind(1, copy_id).run();
+  c.cached(
+       "DELETE FROM document_versions WHERE document_id IN (SELECT id FROM documents"
+       " WHERE copy_id = ?1)")
+      .bind(1, copy_id)
+      .run();
+  c.cached("DELETE FROM documents WHERE copy_id = ?1").bind(1, copy_id).run();
+}
+
+std::uint64_t detail::copy_files_size(db::connection& c, std::int64_t copy_id) {
+  auto& st = c.cached(
+      "SELECT coalesce(sum(v.size), 0) FROM document_versions v"
+      " JOIN documents d ON d.id = v.document_id WHERE d.copy_id = ?1 AND d.deleted = 0");
+  st.bind(1, copy_id);
+  st.step();
+  const auto size = static_cast<std::uint64_t>(st.int64(0));
+  st.reset();
+  return size;
+}
+
 // ---- Lists -------------------------------------------------------------------------------------
 
 result<document_list> store::list_documents(const viewer& who, const list_request& r) {
@@ -626,6 +657,13 @@ result<void> store::release_digest_day(std::string_view day) {
     auto c = p_->borrow();
     c->cached("DELETE FROM digest_days WHERE day = ?1").bind(1, day).run();
     return {};
+  });
+}
+
+std::string detail::without_document_links(std::string_view body) {
+  return rewrite_urls(body, [](std::string_view v) -> std::optional<std::string> {
+    if (parse_doc_ref(v)) return std::string();
+    return std::nullopt;
   });
 }
 

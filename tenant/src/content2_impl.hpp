@@ -70,6 +70,19 @@ result<copy_content> import_copy_files(db::connection& c, const std::filesystem:
                                        std::int64_t copy_id, const share_payload& p,
                                        std::string_view body, std::string_view source_name);
 
+// `body` with every document URL emptied: for previews shown to another tenant (the partner
+// catalogue), which must not link to this tenant's files behind its login.
+std::string without_document_links(std::string_view body);
+
+// Receiver side: removes the documents of copy `copy_id` (with their versions, uses and
+// sharing_copy_files rows) when nobody may read them any more (declined or withdrawn), so they
+// stop counting against the quota. The bytes stay on disk (content-addressed, maybe shared).
+void drop_copy_files(db::connection& c, std::int64_t copy_id);
+
+// The size of copy `copy_id`'s document versions, for the quota check when a pending offer
+// (whose files do not count yet) is accepted.
+std::uint64_t copy_files_size(db::connection& c, std::int64_t copy_id);
+
 // Defined in documents.cpp (its limits and file layout, shared with content2.cpp).
 result<void> check_document_quota(db::connection& c, std::uint64_t adding);
 std::filesystem::path document_blob(const std::filesystem::path& dir, std::string_view sha256);

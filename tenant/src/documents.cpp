@@ -162,10 +162,14 @@ std::string indexed_text(const fs::path& dir, const stored_file& f) {
   return f.file_name + "\n" + text;
 }
 
+// A pending offer's files do not count until it is accepted (a partner must not be able to
+// fill this tenant's quota with offers nobody accepts); declined and withdrawn copies have none.
 result<void> check_quota(db::connection& c, std::uint64_t adding) {
   auto& st = c.cached(
       "SELECT coalesce(sum(v.size), 0) FROM document_versions v"
-      " JOIN documents d ON d.id = v.document_id WHERE d.deleted = 0");
+      " JOIN documents d ON d.id = v.document_id WHERE d.deleted = 0 AND (d.copy_id IS NULL"
+      " OR NOT EXISTS (SELECT 1 FROM sharing_copies k WHERE k.id = d.copy_id"
+      " AND k.status = 'pending'))");
   st.step();
   const auto used = static_cast<std::uint64_t>(st.int64(0));
   st.reset();

@@ -103,6 +103,16 @@ std::string json_strings(const std::vector<std::string>& v) {
   return out + "]";
 }
 
+// What a copy imports: none of the files for a withdrawn revision or a declined copy (nobody
+// reads them, so they must not take the quota); their references are emptied instead.
+const share_payload& files_to_import(const share_payload& p, bool keep,
+                                     std::optional<share_payload>& none) {
+  if (keep) return p;
+  none = p;
+  none->files.clear();
+  return *none;
+}
+
 error no_such_news() {
   return error(errc::not_found, "unknown_news", "no such news item");
 }
@@ -404,6 +414,8 @@ result<std::vector<news_item>> store::sharing_catalog() {
     while (st.step()) items.push_back(read_news_row(st));
     st.reset();
     fill_units(*c, items);
+    // A preview for partners' editors: their copy, once borrowed, gets its own files.
+    for (auto& n : items) n.body = without_document_links(n.body);
     return items;
   });
 }
@@ -695,7 +707,9 @@ result<apply_outcome> store::sharing_apply(const share_message& m,
       const auto copy_id = c->last_insert_rowid();
       // The files come along as this tenant's own documents; the body points at them (a
       // withdrawn revision carries no files: its references are emptied).
-      auto own = import_copy_files(*c, p_->dir, p_->slug, m.source_slug, copy_id, m.payload,
+      std::optional<share_payload> none;
+      auto own = import_copy_files(*c, p_->dir, p_->slug, m.source_slug, copy_id,
+                                   files_to_import(m.payload, !m.payload.withdrawn, none),
                                    incoming.news.body, incoming.source_name);
       if (!own) return own.err();
       incoming.news.body = std::move(own->body);
@@ -724,8 +738,15 @@ result<apply_outcome> store::sharing_apply(const share_message& m,
 
     auto k = std::move(*existing);
     bool changed = false;
+    // A declined copy has no files left (sharing_decline); a borrow of it imports them again
+    // from this delivery even when its revision is not newer.
+    bool refill = false;
     // A borrow of something already offered accepts the offer (re-targeted as asked).
     if (accept_as && (k.status == copy_status::pending || k.status == copy_status::declined)) {
+      refill = k.status == copy_status::declined;
+      // A pending offer's files start counting against the quota now.
+      if (const auto size = copy_files_size(*c, k.id); size > 0)
+        if (auto q = check_document_quota(*c, size); !q) return q.err();
       k.news.target.roles = role_names(mask_of(k.news.target.roles));
       auto id = insert_local_news(*c, k, accept_as);
       if (!id) return id.err();
@@ -743,14 +764,21 @@ result<apply_outcome> store::sharing_apply(const share_message& m,
       tx.commit();
       return changed ? apply_outcome::updated : apply_outcome::detached;
     }
-    if (m.payload.revision <= k.revision || k.status == copy_status::withdrawn) {
+    const bool same_revision = m.payload.revision == k.revision;
+    if (m.payload.revision < k.revision || (same_revision && !refill) ||
+        k.status == copy_status::withdrawn) {
       tx.commit();
       return changed ? apply_outcome::updated : apply_outcome::stale;
     }
     const copy_status status = m.payload.withdrawn ? copy_status::withdrawn : k.status;
     {  // files first: a quota refusal changes nothing
-      auto own = import_copy_files(*c, p_->dir, p_->slug, m.source_slug, k.id, m.payload,
-                                   incoming.news.body, incoming.source_name);
+      // A withdrawn or declined copy keeps no files (nor gets new versions of them).
+      const bool keep = status != copy_status::withdrawn && status != copy_status::declined;
+      if (!keep) drop_copy_files(*c, k.id);
+      std::optional<share_payload> none;
+      auto own = import_copy_files(*c, p_->dir, p_->slug, m.source_slug, k.id,
+                                   files_to_import(m.payload, keep, none), incoming.news.body,
+                                   incoming.source_name);
       if (!own) return own.err();
       incoming.news.body = std::move(own->body);
       incoming.news.attachments = std::move(own->attachments);
@@ -838,6 +866,10 @@ result<news_item> store::sharing_accept(const viewer& who, std::int64_t copy_id,
       return error(errc::conflict, "already_accepted", "this item is already accepted");
     if (k->status == copy_status::withdrawn)
       return error(errc::conflict, "withdrawn", "the partner has withdrawn this item");
+    // A pending offer's files start counting against the quota now (a declined one has none
+    // left: they come back with the original's next revision).
+    if (const auto size = copy_files_size(*c, copy_id); size > 0)
+      if (auto q = check_document_quota(*c, size); !q) return q.err();
     auto id = insert_local_news(*c, *k, target);
     if (!id) return id.err();
     c->cached(
@@ -867,11 +899,18 @@ result<shared_copy> store::sharing_decline(const viewer& who, std::int64_t copy_
       return error(
           errc::conflict, "not_pending",
           "only a pending offer can be declined; this one is " + std::string(to_string(k->status)));
+    // Nobody reads a declined offer's files: they go now, and its body stops pointing at them.
+    drop_copy_files(*c, copy_id);
+    auto emptied = import_copy_files(*c, p_->dir, p_->slug, k->source_slug, copy_id,
+                                     share_payload{}, k->news.body, k->source_name);
+    if (!emptied) return emptied.err();
     c->cached(
-         "UPDATE sharing_copies SET status = 'declined', decided_at = ?1, decided_by = ?2"
-         " WHERE id = ?3")
-        .bind_all(now_ms(), who.email, copy_id)
+         "UPDATE sharing_copies SET status = 'declined', decided_at = ?1, decided_by = ?2,"
+         " body = ?4, attachments = '[]' WHERE id = ?3")
+        .bind_all(now_ms(), who.email, copy_id, emptied->body)
         .run();
+    k->news.body = std::move(emptied->body);
+    k->news.attachments.clear();
     audit(*c, who.email, "decline", std::nullopt, k->source_slug,
           "original " + std::to_string(k->source_news_id));
     k->status = copy_status::declined;

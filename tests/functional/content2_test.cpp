@@ -220,9 +220,20 @@ TEST_F(content2, ABorrowedCopyBringsItsAttachments) {
                            {"shareable", true}}),
                      as("editor"));
   ASSERT_EQ(r.status, 201) << r.body;
+  const auto original = r.json().at("id").as_int64();
+  // The catalogue's preview links to none of the source's files (they are behind its login).
+  auto cat = srv->get(api("vetlanda", "/sharing/partners/eksjo/catalog"), as("editor", "vetlanda"));
+  ASSERT_EQ(cat.status, 200) << cat.body;
+  bool listed = false;
+  const auto catalog = cat.json();
+  for (const auto& it : catalog.at("items").as_array()) {
+    if (it.at("id").as_int64() != original) continue;
+    listed = true;
+    EXPECT_TRUE(doc_urls(std::string(it.at("body").as_string())).empty()) << cat.body;
+  }
+  EXPECT_TRUE(listed) << cat.body;
   r = srv->post(api("vetlanda", "/sharing/borrow"),
-                body({{"from", "eksjo"}, {"news_id", r.json().at("id").as_int64()}}),
-                as("editor", "vetlanda"));
+                body({{"from", "eksjo"}, {"news_id", original}}), as("editor", "vetlanda"));
   ASSERT_EQ(r.status, 201) << r.body;
   ASSERT_EQ(r.json().at("attachments").as_array().size(), 1u) << r.body;
   const auto local = r.json().at("attachments").at(0).as_int64();
@@ -316,6 +327,48 @@ TEST_F(content2, AReceiverOverItsQuotaShowsAFailingDistribution) {
   // Nothing reached savsjo's inbox.
   auto inbox = get_json(api("savsjo", "/sharing/inbox"), as("editor", "savsjo"));
   EXPECT_EQ(inbox.at("items").as_array().size(), 0u);
+}
+
+TEST_F(content2, OffersNobodyAcceptsDoNotTakeTheReceiversQuota) {
+  // A tiny quota for this server only: one 600-byte copy and 300 bytes of savsjo's own fit.
+  srv.reset();
+  ::setenv("SAMVERKA_TENANT_QUOTA_BYTES", "1000", 1);
+  srv = std::make_unique<server>(dir.path());
+  ::unsetenv("SAMVERKA_TENANT_QUOTA_BYTES");
+  const auto savsjo_ed = as("editor", "savsjo");
+  const auto att = upload_id(as("editor"), "name=stor.txt", std::string(600, 'e'));
+  auto r = srv->post(api("eksjo", "/news"),
+                     body({{"title", "Erbjudande"},
+                           {"body", "<p>x</p>"},
+                           {"attachments", json::array{att}},
+                           {"share_with", json::array{"savsjo"}}}),
+                     as("editor"));
+  ASSERT_EQ(r.status, 201) << r.body;
+  const auto id = r.json().at("id").as_int64();
+  const auto offer = wait_offer("savsjo", id);
+  ASSERT_GT(offer, 0);
+  // The pending offer's file does not count: savsjo still uploads 300 and then 101 bytes.
+  upload_id(savsjo_ed, "name=egen.txt", std::string(300, 's'), "text/plain", "savsjo");
+  upload_id(savsjo_ed, "name=liten.txt", std::string(101, 't'), "text/plain", "savsjo");
+  // Accepting it now would exceed the quota (600 + 300 + 101 > 1000), so it is refused.
+  r = srv->post(api("savsjo", "/sharing/inbox/" + std::to_string(offer) + "/accept"), "",
+                savsjo_ed);
+  EXPECT_EQ(r.status, 413) << r.body;
+  EXPECT_NE(r.body.find("quota_exceeded"), std::string::npos) << r.body;
+  std::int64_t local_att = 0;
+  auto inbox = get_json(api("savsjo", "/sharing/inbox"), savsjo_ed);
+  for (auto& it : inbox.at("items").as_array())
+    if (it.at("id").as_int64() == offer) {
+      ASSERT_EQ(it.at("news").at("attachments").as_array().size(), 1u) << it;
+      local_att = it.at("news").at("attachments").at(0).as_int64();
+    }
+  EXPECT_EQ(download("savsjo", local_att, savsjo_ed), std::string(600, 'e'));
+  // Declined: the copy's document is gone, and 500 more bytes of savsjo's own fit.
+  r = srv->post(api("savsjo", "/sharing/inbox/" + std::to_string(offer) + "/decline"), "",
+                savsjo_ed);
+  ASSERT_EQ(r.status, 200) << r.body;
+  download("savsjo", local_att, savsjo_ed, 404);
+  upload_id(savsjo_ed, "name=mer.txt", std::string(500, 'm'), "text/plain", "savsjo");
 }
 
 // ---- Lists -------------------------------------------------------------------------------------

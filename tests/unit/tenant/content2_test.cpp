@@ -218,5 +218,119 @@ TEST_F(files_travel, ANonMembersGroupUploadLeavesNoFileBehind) {
   EXPECT_EQ(blobs(), before);
 }
 
+// ---- A copy's files take the receiver's quota only while the copy is live ---------------------
+
+class copy_files : public files_travel {
+ protected:
+  // Shares a news item whose body shows document `a` and which has it attached; returns the
+  // delivery, already carried to savsjo.
+  share_message offer(std::int64_t a) {
+    news_draft d;
+    d.title = "Med bild";
+    d.body = "<p><img src=\"/api/v1/documents/" + std::to_string(a) + "/content\"></p>";
+    d.attachments = {a};
+    news = must(src->create_shared_news(ed, d, {"savsjo"}, false)).id;
+    auto m = next_message();
+    carry(m);
+    return m;
+  }
+  shared_copy only_copy() {
+    auto inbox = must(dst->sharing_inbox(dst_ed));
+    EXPECT_EQ(inbox.size(), 1u);
+    return inbox.empty() ? shared_copy{} : inbox.front();
+  }
+  std::size_t documents_at_receiver() { return must(dst->list_documents(dst_ed, {})).items.size(); }
+  std::string read(std::int64_t id) {
+    auto [version, path] = must(dst->open_document(dst_ed, id, std::nullopt));
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+  std::int64_t news = 0;
+};
+
+TEST_F(copy_files, ADeclinedOfferReleasesItsFilesAndLaterUpdatesAddNone) {
+  const auto a = upload("a.txt", "A");
+  EXPECT_EQ(must(dst->sharing_apply(offer(a))), apply_outcome::created);
+  const auto k = only_copy();
+  ASSERT_EQ(k.news.attachments.size(), 1u);
+  const auto local = k.news.attachments.front();
+  EXPECT_EQ(documents_at_receiver(), 1u);
+
+  auto declined = must(dst->sharing_decline(dst_ed, k.id));
+  EXPECT_TRUE(declined.news.attachments.empty());
+  EXPECT_EQ(declined.news.body.find("/api/v1/documents/"), std::string::npos) << declined.news.body;
+  EXPECT_EQ(documents_at_receiver(), 0u);
+  expect_error(dst->open_document(dst_ed, local, std::nullopt), errc::not_found,
+               "unknown_document");
+
+  // The original's file and text change twice: the declined copy follows the text only.
+  for (const auto* bytes : {"A2", "A3"}) {
+    const auto p = dir.path() / (std::string("upload-") + bytes);
+    std::ofstream(p, std::ios::binary) << bytes;
+    must(src->add_document_version(ed, a, document_upload{"a.txt", "text/plain", p, {}}));
+    news_patch patch;
+    patch.title = std::string("Ny rubrik ") + bytes;
+    must(src->update_news(ed, news, patch));
+    auto m = next_message();
+    ASSERT_EQ(m.payload.files.size(), 1u);
+    carry(m);
+    EXPECT_EQ(must(dst->sharing_apply(m)), apply_outcome::updated);
+    const auto now = only_copy();
+    EXPECT_EQ(now.status, copy_status::declined);
+    EXPECT_EQ(now.news.title, *patch.title);
+    EXPECT_TRUE(now.news.attachments.empty());
+    EXPECT_EQ(now.news.body.find("/api/v1/documents/"), std::string::npos) << now.news.body;
+    EXPECT_EQ(documents_at_receiver(), 0u);
+  }
+}
+
+TEST_F(copy_files, AcceptingAPendingOfferKeepsTheReceiversOwnFiles) {
+  const auto a = upload("a.txt", "A");
+  EXPECT_EQ(must(dst->sharing_apply(offer(a))), apply_outcome::created);
+  auto n = must(dst->sharing_accept(dst_ed, only_copy().id, std::nullopt));
+  ASSERT_EQ(n.attachments.size(), 1u);
+  const auto local = n.attachments.front();
+  EXPECT_EQ(read(local), "A");
+  EXPECT_NE(n.body.find("/t/savsjo/api/v1/documents/" + std::to_string(local) + "/content"),
+            std::string::npos)
+      << n.body;
+  EXPECT_EQ(n.body.find("eksjo"), std::string::npos) << n.body;
+  EXPECT_EQ(documents_at_receiver(), 1u);
+}
+
+TEST_F(copy_files, BorrowingADeclinedOfferBringsItsFilesBack) {
+  const auto a = upload("a.txt", "A");
+  const auto m = offer(a);
+  EXPECT_EQ(must(dst->sharing_apply(m)), apply_outcome::created);
+  must(dst->sharing_decline(dst_ed, only_copy().id));
+  EXPECT_EQ(documents_at_receiver(), 0u);
+  // The same revision again, as a borrow: accepted, with files of its own again.
+  share_message borrow = m;
+  borrow.via = share_via::borrow;
+  EXPECT_EQ(must(dst->sharing_apply(borrow, audience{}, dst_ed.email)), apply_outcome::updated);
+  const auto k = only_copy();
+  EXPECT_EQ(k.status, copy_status::accepted);
+  ASSERT_TRUE(k.local_news_id);
+  auto n = must(dst->get_news(dst_ed, *k.local_news_id));
+  ASSERT_EQ(n.attachments.size(), 1u);
+  EXPECT_EQ(read(n.attachments.front()), "A");
+  EXPECT_NE(n.body.find("/t/savsjo/api/v1/documents/" + std::to_string(n.attachments.front())),
+            std::string::npos)
+      << n.body;
+}
+
+TEST_F(copy_files, AWithdrawnCopyReleasesItsFiles) {
+  const auto a = upload("a.txt", "A");
+  EXPECT_EQ(must(dst->sharing_apply(offer(a))), apply_outcome::created);
+  must(dst->sharing_accept(dst_ed, only_copy().id, std::nullopt));
+  EXPECT_EQ(documents_at_receiver(), 1u);
+  must(src->delete_news(ed, news));
+  auto m = next_message();
+  EXPECT_TRUE(m.payload.withdrawn);
+  carry(m);
+  EXPECT_EQ(must(dst->sharing_apply(m)), apply_outcome::updated);
+  EXPECT_EQ(documents_at_receiver(), 0u);
+}
+
 }  // namespace
 }  // namespace samverka::tenant
