@@ -237,9 +237,9 @@ class app final : public request_handler {
   std::unique_ptr<oidc::client> oidc_ =
       std::make_unique<oidc::client>(oidc::client_options{cfg_.oidc_ca_file});
   // Sign-in starts counted per address (oidc::limits::max_starts_per_address).
-  login_throttle oidc_starts_{login_throttle::config{
-      SIZE_MAX, oidc::limits::max_starts_per_address, oidc::limits::start_window,
-      limits::max_throttle_entries}};
+  login_throttle oidc_starts_{login_throttle::config{SIZE_MAX, oidc::limits::max_starts_per_address,
+                                                     oidc::limits::start_window,
+                                                     limits::max_throttle_entries}};
   std::shared_ptr<provisioning::registry> registry_;
   tenant::pool pool_;
   tenant_directory directory_;  // after pool_: its eviction callback uses the pool

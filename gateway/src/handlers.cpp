@@ -40,8 +40,10 @@ constexpr field_rule create_news_rules[] = {
 };
 
 constexpr field_rule update_news_rules[] = {
-    {"title", json_type::string},      {"summary", json_type::string},
-    {"body", json_type::string},       {"audience", json_type::object, false, audience_rules},
+    {"title", json_type::string},
+    {"summary", json_type::string},
+    {"body", json_type::string},
+    {"audience", json_type::object, false, audience_rules},
     {"shareable", json_type::boolean},
     {"publish_at", json_type::string},     // scheduling; "" publishes a scheduled item now
     {"unpublish_at", json_type::string},   // scheduling; "" clears
@@ -288,7 +290,7 @@ result<http_response> app::update_news(request_context& ctx) {
   patch.summary = get_string(*body, "summary");
   patch.body = get_string(*body, "body");
   if (const auto* a = get_object(*body, "audience")) patch.target = audience_from(a);
-  patch.attachments = get_ids(*body, "attachments");  // content2
+  patch.attachments = get_ids(*body, "attachments");     // content2
   auto publish_at = schedule_time(*body, "publish_at");  // scheduling
   if (!publish_at) return publish_at.err();
   patch.publish_at_ms = *publish_at;

@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "backup.hpp"
-#include "cli_idp.hpp"  // oidc feature
+#include "cli_idp.hpp"     // oidc feature
 #include "csv_import.hpp"  // directory feature
 #include "samverka/core/clock.hpp"
 #include "samverka/core/slug.hpp"
@@ -905,8 +905,9 @@ int run_cli(int argc, char** argv) {
   });
 
   // (oidc feature) idp set / show / remove: cli_idp.cpp.
-  add_idp_commands(app, action, data_dir, c.json,
-                   [](int code, std::string why) { throw cli_exit{code, std::move(why)}; });
+  add_idp_commands(app, action, data_dir, c.json, [](int code, std::string why) {
+    throw cli_exit{code, std::move(why)};
+  });
 
   try {
     try {

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <utility>
 #include "password.hpp"
+#include "read_cache.hpp"
 #include "samverka/core/clock.hpp"
 #include "samverka/core/crypto.hpp"
 #include "samverka/core/slug.hpp"
@@ -25,7 +26,6 @@
 #include "samverka/tenant/sanitize.hpp"
 #include "samverka/tenant/store.hpp"
 #include "schema.hpp"
-#include "read_cache.hpp"
 #include "search_text.hpp"
 #include "utf8.hpp"
 

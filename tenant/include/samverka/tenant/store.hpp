@@ -18,12 +18,12 @@
 #include <vector>
 
 #include "samverka/core/error.hpp"
-#include "samverka/tenant/admin.hpp"  // tenant administration
+#include "samverka/tenant/admin.hpp"      // tenant administration
 #include "samverka/tenant/content.hpp"    // content feature
 #include "samverka/tenant/content2.hpp"   // content lists, attachments
 #include "samverka/tenant/directory.hpp"  // directory feature
 #include "samverka/tenant/model.hpp"
-#include "samverka/tenant/oidc.hpp"  // OpenID Connect feature
+#include "samverka/tenant/oidc.hpp"    // OpenID Connect feature
 #include "samverka/tenant/search.hpp"  // search feature
 #include "samverka/tenant/sharing.hpp"
 #include "samverka/tenant/social.hpp"
