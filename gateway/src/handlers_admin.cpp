@@ -1,6 +1,6 @@
 // Tenant administration endpoints: admins change people (roles, units, activity, name, title)
 // and the org tree (create, rename, move, delete units). The store checks the admin role and
-// writes the audit trail (tenant/src/admin.cpp). Documented in docs/api/admin.yaml.
+// writes the audit trail (tenant/src/admin.cpp). Documented in docs/openapi.yaml.
 //
 // People are created by samverkactl, SCIM and CSV import, never here: those paths own passwords
 // and the rule that a person signs in only at the tenant owning their e-mail domain.

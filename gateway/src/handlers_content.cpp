@@ -1,6 +1,6 @@
 // Content endpoints (issue 4): pages, guides, the personal start page, links, profiles and the
 // audit trail. Bodies are validated with json_input; the store decides visibility and roles.
-// Documented in docs/api/content.yaml.
+// Documented in docs/openapi.yaml.
 #include <boost/json.hpp>
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// Content lists: GET /api/v1/documents and GET /api/v1/guides (docs/api/content2.yaml).
+// Content lists: GET /api/v1/documents and GET /api/v1/guides (docs/openapi.yaml).
 // Both answer {"items": [...], "next_cursor": string|null}, newest updated first, with
 // ?limit= (default content2_limits::default_list, at most max_list), ?cursor= and ?q= (title).
 #include <boost/json.hpp>

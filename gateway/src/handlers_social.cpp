@@ -1,6 +1,6 @@
 // Social endpoints: groups, posts, comments, likes, follow/mute, the activity feed,
 // notifications and the idea box. The contract's part (CONTRACT.md: groups, posts, comments,
-// feed) is kept exactly; the rest is documented in docs/api/social.yaml.
+// feed) is kept exactly; the rest is documented in docs/openapi.yaml.
 // Visibility is the store's job (tenant/social.hpp): a closed group is not_found to non-members
 // here exactly as an id that does not exist, so handlers never branch on it themselves.
 #include <boost/json.hpp>

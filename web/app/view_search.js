@@ -8,7 +8,7 @@ import { href, replace } from './router.js';
 
 // Wait after the last key press before asking: one request per pause, not per key.
 const debounceMs = 250;
-// The API's q limit (docs/api/search.yaml).
+// The API's q limit (docs/openapi.yaml).
 const maxQuery = 200;
 const types = ['all', 'news', 'page', 'document', 'person', 'guide', 'group'];
 
