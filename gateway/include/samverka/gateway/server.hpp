@@ -18,6 +18,11 @@ struct server_options {
   std::size_t threads = 0;           // 0: one worker per core
   std::size_t max_open_tenants = 0;  // 0: tenant::default_max_open_tenants
   std::optional<std::string> redis_url;
+  // Cluster mode (with redis_url): "gateway" (stateless, forwards each tenant to its owner) or
+  // "store" (serves the tenants of data_dir and registers them in Redis).
+  std::string role;
+  std::string node_id;    // store: this node's name in Redis ([a-z0-9-], unique)
+  std::string advertise;  // store: base URL gateways reach it at (default from --listen)
 };
 
 // Serves until SIGTERM or SIGINT, then drains in-flight requests; returns the exit code.

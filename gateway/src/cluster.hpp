@@ -1,0 +1,112 @@
+// Cluster mode (`samverka serve --redis URL --role gateway|store`), the gateway side of it:
+//
+//   proxy_app     the request handler of a gateway node: resolves the tenant like the single
+//                 node does, finds its owner in the placement cache and forwards the request
+//                 over a pooled keep-alive connection (upstream.hpp); 503 JSON when the owner
+//                 cannot be reached. Holds no tenant data and no sessions.
+//   store_front   wraps a store node's app: tenant requests must come from a gateway (they carry
+//                 the cluster key), and only then are the gateway's X-Forwarded-For and
+//                 X-Forwarded-Proto believed (login throttling counts the real client).
+//   registrar     a store node's background thread keeping its placement in Redis in step with
+//                 its registry (cluster::node_registration).
+//
+// Beast-free: forwarding goes through upstream_pool.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "http_types.hpp"
+#include "metrics.hpp"
+#include "samverka/cluster/placement.hpp"
+#include "samverka/cluster/redis.hpp"
+#include "upstream.hpp"
+
+namespace samverka::gateway {
+
+// The header carrying the cluster key from gateways to store nodes.
+inline constexpr std::string_view node_key_header = "x-samverka-node-key";
+// The shared secret of a cluster is at least this long (a random token, not a password).
+inline constexpr std::size_t min_cluster_key_length = 32;
+
+class proxy_app final : public request_handler {
+ public:
+  // `redis` must outlive the app. Starts the placement subscriber at once.
+  proxy_app(cluster::redis_address redis_addr, std::string base_domain, std::string cluster_key);
+  ~proxy_app() override;
+
+  http_response handle(const http_request& req) override;
+  http_response reject(int status, std::string_view code, std::string_view message) override;
+  void on_drain() override { draining_ = true; }
+
+ private:
+  http_response dispatch(const http_request& req, const std::string& request_id, std::string& slug,
+                         std::string& route);
+  void refresh_loop();
+
+  std::string base_domain_;
+  std::string key_;
+  cluster::redis_client redis_;
+  cluster::placement_cache placement_;
+  upstream_pool upstream_;
+  metrics metrics_;
+  std::atomic<bool> draining_{false};
+
+  // Refreshes happen on this thread, woken by the subscriber or the refresh interval.
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool refresh_wanted_ = true;
+  bool stop_ = false;
+  std::thread refresher_;
+  std::unique_ptr<cluster::subscriber> subscriber_;
+};
+
+class store_front final : public request_handler {
+ public:
+  store_front(request_handler& inner, std::string cluster_key)
+      : inner_(inner), key_(std::move(cluster_key)) {}
+
+  http_response handle(const http_request& req) override;
+  http_response reject(int status, std::string_view code, std::string_view message) override {
+    return inner_.reject(status, code, message);
+  }
+  void on_drain() override { inner_.on_drain(); }
+  std::optional<std::filesystem::path> upload_spool_dir(std::string_view method,
+                                                        std::string_view host,
+                                                        std::string_view target) override {
+    return inner_.upload_spool_dir(method, host, target);
+  }
+
+ private:
+  request_handler& inner_;
+  std::string key_;
+};
+
+class registrar {
+ public:
+  using slugs_fn = std::function<std::set<std::string>()>;
+  // Registers `node_id` at `advertise_url` with the tenants `slugs()` returns, every
+  // cluster::registration_interval, until destroyed.
+  registrar(cluster::redis_address redis_addr, std::string node_id, std::string advertise_url,
+            slugs_fn slugs);
+  ~registrar();
+
+ private:
+  void run();
+
+  cluster::redis_client redis_;
+  cluster::node_registration reg_;
+  slugs_fn slugs_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace samverka::gateway
