@@ -110,9 +110,11 @@ result<void> placement_cache::refresh() {
   next->owner = hash_pairs((*r)[1]);
   std::lock_guard lock(mu_);
   if (table_) {
-    // Keep what a node that has not re-registered yet owned (see the header).
+    // Keep what a node that has not re-registered yet owned (see the header). Registered
+    // means present in Redis now, not in the copy being built.
+    const auto registered = next->url;
     for (const auto& [slug, node] : table_->owner)
-      if (!next->url.contains(node) && !next->owner.contains(slug)) {
+      if (!registered.contains(node) && !next->owner.contains(slug)) {
         next->owner.emplace(slug, node);
         if (auto u = table_->url.find(node); u != table_->url.end())
           next->url.emplace(node, u->second);

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +41,9 @@ struct app_config {
   std::filesystem::path data_dir = "data";
   std::string base_domain = "localhost";
   std::size_t max_open_tenants = tenant::default_max_open_tenants;
+  // Cluster mode: the e-mail behind a token whose home tenant lives on another node (asked of
+  // that node); unset in single-node mode, where every home is in the local registry.
+  std::function<result<std::string>(std::string_view home, std::string_view token)> remote_session;
 };
 
 // The caller of a member route: who they are here, and the credentials they came with.
@@ -76,6 +80,9 @@ class app final : public request_handler {
   void start_background();
   void stop_background();
   tenant_directory& directory() noexcept { return directory_; }
+  // Cluster mode: the e-mail of the person behind `token` if its home tenant is served here,
+  // active, and the session is valid (the answer other nodes rely on); unauthenticated otherwise.
+  result<std::string> resolve_local_session(std::string_view token);
 
  private:
   enum class access { anyone, member };

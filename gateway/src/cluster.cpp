@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "app.hpp"
 #include "errors.hpp"
 #include "json_output.hpp"
 #include "log.hpp"
@@ -32,12 +33,8 @@ void finish(http_response& res, const std::string& request_id) {
 
 }  // namespace
 
-proxy_app::proxy_app(cluster::redis_address redis_addr, std::string base_domain,
-                     std::string cluster_key)
-    : base_domain_(std::move(base_domain)),
-      key_(std::move(cluster_key)),
-      redis_(redis_addr),
-      placement_(redis_) {
+placement_follower::placement_follower(const cluster::redis_address& redis_addr)
+    : redis_(redis_addr), placement_(redis_) {
   refresher_ = std::thread([this] { refresh_loop(); });
   const auto wake = [this] {
     std::lock_guard lock(mu_);
@@ -49,7 +46,7 @@ proxy_app::proxy_app(cluster::redis_address redis_addr, std::string base_domain,
       [wake](std::string_view, std::string_view) { wake(); });
 }
 
-proxy_app::~proxy_app() {
+placement_follower::~placement_follower() {
   subscriber_.reset();
   {
     std::lock_guard lock(mu_);
@@ -59,7 +56,7 @@ proxy_app::~proxy_app() {
   if (refresher_.joinable()) refresher_.join();
 }
 
-void proxy_app::refresh_loop() {
+void placement_follower::refresh_loop() {
   std::unique_lock lock(mu_);
   while (!stop_) {
     cv_.wait_for(lock, cluster::placement_refresh_interval,
@@ -78,6 +75,33 @@ void proxy_app::refresh_loop() {
   }
 }
 
+result<std::string> node_client::resolve_session(std::string_view home, std::string_view token) {
+  const error bad_token(errc::unauthenticated, "unauthenticated",
+                        "the session is invalid or has expired; sign in again");
+  const auto url = follower_.placement().node_url(home);
+  if (!url) return bad_token;
+  http_request req;
+  req.method = "POST";
+  req.target = std::string(resolve_session_path);
+  req.headers.emplace_back("content-type", "text/plain");
+  req.body = std::string(token);
+  auto res = upstream_.forward(*url, req, {{std::string(node_key_header), key_}});
+  if (!res)
+    return error(errc::unavailable, "home_unavailable",
+                 "your home municipality cannot confirm your session right now");
+  if (res->status == 401) return bad_token;
+  boost::json::error_code ec;
+  auto v = boost::json::parse(res->body, ec);
+  if (res->status != 200 || ec || !v.is_object() || !v.as_object().contains("email") ||
+      !v.as_object().at("email").is_string())
+    return error(errc::internal, "bad_node_answer", "a store node answered a session lookup badly");
+  return std::string(v.as_object().at("email").as_string());
+}
+
+proxy_app::proxy_app(const cluster::redis_address& redis_addr, std::string base_domain,
+                     std::string cluster_key)
+    : base_domain_(std::move(base_domain)), key_(std::move(cluster_key)), follower_(redis_addr) {}
+
 http_response proxy_app::dispatch(const http_request& req, const std::string& request_id,
                                   std::string& slug, std::string& route) {
   const auto addr = resolve_tenant(req.host, req.target, base_domain_);
@@ -91,7 +115,7 @@ http_response proxy_app::dispatch(const http_request& req, const std::string& re
     if (addr.path == "/healthz") return json_response(200, boost::json::object{{"status", "ok"}});
     if (addr.path == "/readyz") {
       if (draining_) return error_response(503, "draining", "the server is shutting down");
-      if (!placement_.loaded())
+      if (!follower_.placement().loaded())
         return error_response(503, "not_ready", "the tenant placement is not loaded yet");
       return json_response(200, boost::json::object{{"status", "ready"}});
     }
@@ -107,9 +131,9 @@ http_response proxy_app::dispatch(const http_request& req, const std::string& re
     return error_response(404, "tenant_not_found",
                           "no municipality in the host name or the /t/SLUG path prefix");
   slug = addr.slug;
-  const auto url = placement_.node_url(addr.slug);
+  const auto url = follower_.placement().node_url(addr.slug);
   if (!url) {
-    if (!placement_.loaded())
+    if (!follower_.placement().loaded())
       return error_response(503, "not_ready", "the tenant placement is not loaded yet");
     return error_response(404, "tenant_not_found", "no such municipality");
   }
@@ -162,6 +186,20 @@ http_response proxy_app::reject(int status, std::string_view code, std::string_v
   return res;
 }
 
+http_response store_front::reject(int status, std::string_view code, std::string_view message) {
+  return inner_.reject(status, code, message);
+}
+
+void store_front::on_drain() {
+  inner_.on_drain();
+}
+
+std::optional<std::filesystem::path> store_front::upload_spool_dir(std::string_view method,
+                                                                   std::string_view host,
+                                                                   std::string_view target) {
+  return inner_.upload_spool_dir(method, host, target);
+}
+
 http_response store_front::handle(const http_request& req) {
   const auto key = req.header(node_key_header);
   const bool from_gateway = key && crypto::constant_time_equal(*key, key_);
@@ -173,6 +211,12 @@ http_response store_front::handle(const http_request& req) {
                                        "store nodes answer tenant requests from gateways only");
     res.set_header("X-Request-Id", sanitize_request_id(std::nullopt));
     return res;
+  }
+  if (req.target == resolve_session_path) {
+    if (req.method != "POST") return error_response(405, "method_not_allowed", "use POST");
+    auto email = inner_.resolve_local_session(req.body);
+    if (!email) return error_response(email.err());
+    return json_response(200, boost::json::object{{"email", *email}});
   }
   http_request forwarded = req;
   std::erase_if(forwarded.headers, [](const auto& h) { return h.first == node_key_header; });

@@ -35,30 +35,26 @@ inline constexpr std::string_view node_key_header = "x-samverka-node-key";
 // The shared secret of a cluster is at least this long (a random token, not a password).
 inline constexpr std::size_t min_cluster_key_length = 32;
 
-class proxy_app final : public request_handler {
- public:
-  // `redis` must outlive the app. Starts the placement subscriber at once.
-  proxy_app(cluster::redis_address redis_addr, std::string base_domain, std::string cluster_key);
-  ~proxy_app() override;
+// The path store nodes answer for each other: resolves a session token whose home tenant the
+// node owns. Body: the token (text/plain); 200 {"email"} or 401. Needs the cluster key.
+inline constexpr std::string_view resolve_session_path = "/internal/v1/sessions/resolve";
 
-  http_response handle(const http_request& req) override;
-  http_response reject(int status, std::string_view code, std::string_view message) override;
-  void on_drain() override { draining_ = true; }
+// A local copy of placement kept current in the background: re-read on every pub/sub message,
+// after every (re)subscribe, and every placement_refresh_interval. Lookups never touch Redis.
+class placement_follower {
+ public:
+  explicit placement_follower(const cluster::redis_address& redis_addr);
+  ~placement_follower();
+  placement_follower(const placement_follower&) = delete;
+  placement_follower& operator=(const placement_follower&) = delete;
+
+  const cluster::placement_cache& placement() const { return placement_; }
 
  private:
-  http_response dispatch(const http_request& req, const std::string& request_id, std::string& slug,
-                         std::string& route);
   void refresh_loop();
 
-  std::string base_domain_;
-  std::string key_;
   cluster::redis_client redis_;
   cluster::placement_cache placement_;
-  upstream_pool upstream_;
-  metrics metrics_;
-  std::atomic<bool> draining_{false};
-
-  // Refreshes happen on this thread, woken by the subscriber or the refresh interval.
   std::mutex mu_;
   std::condition_variable cv_;
   bool refresh_wanted_ = true;
@@ -67,24 +63,61 @@ class proxy_app final : public request_handler {
   std::unique_ptr<cluster::subscriber> subscriber_;
 };
 
-class store_front final : public request_handler {
+// How one node asks another for what only the other holds (sessions of its tenants' people).
+class node_client {
  public:
-  store_front(request_handler& inner, std::string cluster_key)
-      : inner_(inner), key_(std::move(cluster_key)) {}
+  node_client(const cluster::redis_address& redis_addr, std::string cluster_key)
+      : follower_(redis_addr), key_(std::move(cluster_key)) {}
 
-  http_response handle(const http_request& req) override;
-  http_response reject(int status, std::string_view code, std::string_view message) override {
-    return inner_.reject(status, code, message);
-  }
-  void on_drain() override { inner_.on_drain(); }
-  std::optional<std::filesystem::path> upload_spool_dir(std::string_view method,
-                                                        std::string_view host,
-                                                        std::string_view target) override {
-    return inner_.upload_spool_dir(method, host, target);
-  }
+  // The e-mail of the person whose session `token` ("HOME.SECRET") is, asked of the node owning
+  // HOME: unauthenticated when HOME is unknown, suspended or the session is not valid there
+  // (expired, revoked, person deactivated); unavailable when that node cannot be reached.
+  result<std::string> resolve_session(std::string_view home, std::string_view token);
 
  private:
-  request_handler& inner_;
+  placement_follower follower_;
+  std::string key_;
+  upstream_pool upstream_;
+};
+
+class proxy_app final : public request_handler {
+ public:
+  // Starts following placement at once.
+  proxy_app(const cluster::redis_address& redis_addr, std::string base_domain,
+            std::string cluster_key);
+  ~proxy_app() override = default;
+
+  http_response handle(const http_request& req) override;
+  http_response reject(int status, std::string_view code, std::string_view message) override;
+  void on_drain() override { draining_ = true; }
+
+ private:
+  http_response dispatch(const http_request& req, const std::string& request_id, std::string& slug,
+                         std::string& route);
+
+  std::string base_domain_;
+  std::string key_;
+  placement_follower follower_;
+  upstream_pool upstream_;
+  metrics metrics_;
+  std::atomic<bool> draining_{false};
+};
+
+class app;
+
+class store_front final : public request_handler {
+ public:
+  store_front(app& inner, std::string cluster_key) : inner_(inner), key_(std::move(cluster_key)) {}
+
+  http_response handle(const http_request& req) override;
+  http_response reject(int status, std::string_view code, std::string_view message) override;
+  void on_drain() override;
+  std::optional<std::filesystem::path> upload_spool_dir(std::string_view method,
+                                                        std::string_view host,
+                                                        std::string_view target) override;
+
+ private:
+  app& inner_;
   std::string key_;
 };
 

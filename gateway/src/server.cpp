@@ -107,6 +107,13 @@ int run_server(const server_options& options) {
   }
 
   app_config cfg;
+  std::unique_ptr<node_client> peers;
+  if (cs) {
+    peers = std::make_unique<node_client>(cs->redis, cs->key);
+    cfg.remote_session = [p = peers.get()](std::string_view home, std::string_view token) {
+      return p->resolve_session(home, token);
+    };
+  }
   cfg.data_dir = options.data_dir;
   cfg.base_domain = options.base_domain;
   if (options.max_open_tenants) cfg.max_open_tenants = options.max_open_tenants;
