@@ -44,6 +44,9 @@ struct app_config {
   // Cluster mode: the e-mail behind a token whose home tenant lives on another node (asked of
   // that node); unset in single-node mode, where every home is in the local registry.
   std::function<result<std::string>(std::string_view home, std::string_view token)> remote_session;
+  // Cluster mode: the tenant owning an e-mail domain on any node (the local registry knows only
+  // this node's tenants), so a login is refused where it would break the identity rule.
+  std::function<std::optional<std::string>(std::string_view domain)> cluster_domain_owner;
 };
 
 // The caller of a member route: who they are here, and the credentials they came with.

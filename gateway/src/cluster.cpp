@@ -227,10 +227,10 @@ http_response store_front::handle(const http_request& req) {
 }
 
 registrar::registrar(cluster::redis_address redis_addr, std::string node_id,
-                     std::string advertise_url, slugs_fn slugs)
+                     std::string advertise_url, facts_fn facts)
     : redis_(std::move(redis_addr)),
       reg_(redis_, std::move(node_id), std::move(advertise_url)),
-      slugs_(std::move(slugs)) {
+      facts_(std::move(facts)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -248,7 +248,7 @@ void registrar::run() {
   std::unique_lock lock(mu_);
   while (!stop_) {
     lock.unlock();
-    auto r = reg_.sync(slugs_());
+    auto r = reg_.sync(facts_());
     if (!r && !failing)
       log_event("warn", "cannot register in Redis", {{"detail", r.err().message}});
     if (r && failing) log_event("info", "registered in Redis again");

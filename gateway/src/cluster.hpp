@@ -73,6 +73,10 @@ class node_client {
   // HOME: unauthenticated when HOME is unknown, suspended or the session is not valid there
   // (expired, revoked, person deactivated); unavailable when that node cannot be reached.
   result<std::string> resolve_session(std::string_view home, std::string_view token);
+  // The slug of the tenant owning e-mail `domain` on any node (from the local placement copy).
+  std::optional<std::string> domain_owner(std::string_view domain) const {
+    return follower_.placement().domain_owner(domain);
+  }
 
  private:
   placement_follower follower_;
@@ -123,11 +127,11 @@ class store_front final : public request_handler {
 
 class registrar {
  public:
-  using slugs_fn = std::function<std::set<std::string>()>;
-  // Registers `node_id` at `advertise_url` with the tenants `slugs()` returns, every
-  // cluster::registration_interval, until destroyed.
+  using facts_fn = std::function<cluster::node_facts()>;
+  // Registers `node_id` at `advertise_url` with the tenants (and their domains) `facts()`
+  // returns, every cluster::registration_interval, until destroyed.
   registrar(cluster::redis_address redis_addr, std::string node_id, std::string advertise_url,
-            slugs_fn slugs);
+            facts_fn facts);
   ~registrar();
 
  private:
@@ -135,7 +139,7 @@ class registrar {
 
   cluster::redis_client redis_;
   cluster::node_registration reg_;
-  slugs_fn slugs_;
+  facts_fn facts_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

@@ -96,7 +96,11 @@ result<http_response> app::login(request_context& ctx) {
   }
   // Only the tenant owning the e-mail's domain authenticates its people (team notes); a domain
   // nobody owns authenticates where the person has a local password.
-  const auto owner = ctx.snap->owner_of(email_domain(email));
+  std::optional<std::string> owner;
+  if (auto local = ctx.snap->owner_of(email_domain(email)))
+    owner = std::string(*local);
+  else if (cfg_.cluster_domain_owner)
+    owner = cfg_.cluster_domain_owner(email_domain(email));
   std::optional<tenant::user> user;
   if ((!owner || *owner == slug) && email.size() <= limits::max_email) {
     auto u = ctx.store->verify_password(email, password);

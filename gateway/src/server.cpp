@@ -113,6 +113,9 @@ int run_server(const server_options& options) {
     cfg.remote_session = [p = peers.get()](std::string_view home, std::string_view token) {
       return p->resolve_session(home, token);
     };
+    cfg.cluster_domain_owner = [p = peers.get()](std::string_view domain) {
+      return p->domain_owner(domain);
+    };
   }
   cfg.data_dir = options.data_dir;
   cfg.base_domain = options.base_domain;
@@ -139,10 +142,13 @@ int run_server(const server_options& options) {
                                 : options.advertise;
     auto* a = application->get();
     registration = std::make_unique<registrar>(cs->redis, options.node_id, url, [a] {
-      std::set<std::string> slugs;
+      cluster::node_facts facts;
       if (auto snap = a->directory().snapshot())
-        for (const auto& [slug, t] : snap->by_slug) slugs.insert(slug);
-      return slugs;
+        for (const auto& [slug, t] : snap->by_slug) {
+          facts.slugs.insert(slug);
+          for (const auto& d : t.domains) facts.domains.emplace(d, slug);
+        }
+      return facts;
     });
   }
   const int rc = server.run(io_threads(options));

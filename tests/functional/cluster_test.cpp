@@ -226,6 +226,31 @@ TEST_F(ClusterTest, SuspendedHomeVouchesForNoOneOnOtherNodes) {
   EXPECT_EQ(gw1_->get("/t/eksjo/api/v1/me", token).error_code(), "tenant_suspended");
 }
 
+TEST_F(ClusterTest, PeopleSignInOnlyWhereTheirDomainIsOwnedAcrossNodes) {
+  // Node b's registry does not know that eksjo (node a) owns eksjo.se, so its CLI lets a
+  // password be set; the login is still refused, because every node sees the cluster's domains.
+  const std::string pw = std::string(demo_password) + "\n";
+  ASSERT_EQ(ctl(node_b_dir_.path(),
+                {"user", "add", "savsjo", "--email", "smuggel@eksjo.se", "--name", "Smuggel",
+                 "--password-stdin"},
+                pw)
+                .exit_code,
+            0);
+  request login;
+  login.method = "POST";
+  login.target = "/t/savsjo/api/v1/auth/login";
+  login.body = body({{"email", "smuggel@eksjo.se"}, {"password", demo_password}});
+  EXPECT_EQ(gw1_->send(login).error_code(), "invalid_credentials");
+  // A domain no tenant owns still signs in where the person has a password.
+  ASSERT_EQ(ctl(node_b_dir_.path(),
+                {"user", "add", "savsjo", "--email", "konsult@extern.se", "--name", "Konsult",
+                 "--password-stdin"},
+                pw)
+                .exit_code,
+            0);
+  EXPECT_FALSE(gw2_->login("savsjo", "konsult@extern.se", demo_password).empty());
+}
+
 TEST_F(ClusterTest, RequestIdTravelsToTheStoreNode) {
   request r;
   r.target = "/t/eksjo/api/v1/me";
