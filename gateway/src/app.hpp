@@ -13,6 +13,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <functional>
@@ -47,6 +48,12 @@ struct app_config {
   // Cluster mode: the tenant owning an e-mail domain on any node (the local registry knows only
   // this node's tenants), so a login is refused where it would break the identity rule.
   std::function<std::optional<std::string>(std::string_view domain)> cluster_domain_owner;
+  // Cluster mode: failed sign-ins per remote address counted in Redis, so the address limit
+  // holds across store nodes (per-account counts stay local: one node serves each tenant).
+  // `address_blocked` gives the wait when over the limit; both are no-ops while Redis is down
+  // (the local throttle still applies).
+  std::function<std::optional<std::chrono::seconds>(std::string_view address)> address_blocked;
+  std::function<void(std::string_view address)> address_failed;
 };
 
 // The caller of a member route: who they are here, and the credentials they came with.

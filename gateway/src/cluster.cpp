@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <cstdlib>
 
 #include "app.hpp"
 #include "errors.hpp"
@@ -96,6 +97,29 @@ result<std::string> node_client::resolve_session(std::string_view home, std::str
       !v.as_object().at("email").is_string())
     return error(errc::internal, "bad_node_answer", "a store node answered a session lookup badly");
   return std::string(v.as_object().at("email").as_string());
+}
+
+namespace {
+std::string throttle_key(std::string_view address) {
+  return "samverka:throttle:addr:" + std::string(address);
+}
+}  // namespace
+
+std::optional<std::chrono::seconds> node_client::address_blocked(std::string_view address) {
+  auto r = redis_.pipeline({{"GET", throttle_key(address)}, {"PTTL", throttle_key(address)}});
+  if (!r || (*r)[0].type != cluster::reply::kind::string) return std::nullopt;
+  const long long count = std::atoll((*r)[0].str.c_str());
+  if (count < static_cast<long long>(limits::max_failures_per_address)) return std::nullopt;
+  const long long ms = (*r)[1].integer > 0 ? (*r)[1].integer : 1000;
+  return std::chrono::seconds((ms + 999) / 1000);
+}
+
+void node_client::address_failed(std::string_view address) {
+  const auto window =
+      std::chrono::duration_cast<std::chrono::milliseconds>(limits::failure_window).count();
+  // The window starts at the first failure (NX), as in login_throttle.
+  (void)redis_.pipeline({{"INCR", throttle_key(address)},
+                         {"PEXPIRE", throttle_key(address), std::to_string(window), "NX"}});
 }
 
 proxy_app::proxy_app(const cluster::redis_address& redis_addr, std::string base_domain,

@@ -67,7 +67,7 @@ class placement_follower {
 class node_client {
  public:
   node_client(const cluster::redis_address& redis_addr, std::string cluster_key)
-      : follower_(redis_addr), key_(std::move(cluster_key)) {}
+      : follower_(redis_addr), key_(std::move(cluster_key)), redis_(redis_addr) {}
 
   // The e-mail of the person whose session `token` ("HOME.SECRET") is, asked of the node owning
   // HOME: unauthenticated when HOME is unknown, suspended or the session is not valid there
@@ -77,11 +77,18 @@ class node_client {
   std::optional<std::string> domain_owner(std::string_view domain) const {
     return follower_.placement().domain_owner(domain);
   }
+  // Cluster-wide failed sign-ins per remote address (fixed windows of
+  // limits::failure_window, limit limits::max_failures_per_address, as login_throttle):
+  // the wait when `address` is over the limit; nullopt when allowed or Redis is down.
+  std::optional<std::chrono::seconds> address_blocked(std::string_view address);
+  // Counts one failed sign-in from `address` (best effort: nothing while Redis is down).
+  void address_failed(std::string_view address);
 
  private:
   placement_follower follower_;
   std::string key_;
   upstream_pool upstream_;
+  cluster::redis_client redis_;  // throttle counters
 };
 
 class proxy_app final : public request_handler {

@@ -89,7 +89,9 @@ result<http_response> app::login(request_context& ctx) {
   const std::string account = slug + "\n" + email;
   const auto now = login_throttle::clock::now();
 
-  if (const auto wait = throttle_.blocked(ctx.req.remote_addr, account, now)) {
+  auto wait = throttle_.blocked(ctx.req.remote_addr, account, now);
+  if (!wait && cfg_.address_blocked) wait = cfg_.address_blocked(ctx.req.remote_addr);
+  if (wait) {
     return error_response(
         error(errc::throttled, "too_many_attempts", "too many failed sign-ins; try again later"),
         *wait);
@@ -111,6 +113,7 @@ result<http_response> app::login(request_context& ctx) {
   }
   if (!user) {
     throttle_.record_failure(ctx.req.remote_addr, account, now);
+    if (cfg_.address_failed) cfg_.address_failed(ctx.req.remote_addr);
     metrics_.login_failed();
     return error(errc::unauthenticated, "invalid_credentials", "wrong e-mail address or password");
   }

@@ -116,6 +116,8 @@ int run_server(const server_options& options) {
     cfg.cluster_domain_owner = [p = peers.get()](std::string_view domain) {
       return p->domain_owner(domain);
     };
+    cfg.address_blocked = [p = peers.get()](std::string_view a) { return p->address_blocked(a); };
+    cfg.address_failed = [p = peers.get()](std::string_view a) { p->address_failed(a); };
   }
   cfg.data_dir = options.data_dir;
   cfg.base_domain = options.base_domain;

@@ -251,6 +251,27 @@ TEST_F(ClusterTest, PeopleSignInOnlyWhereTheirDomainIsOwnedAcrossNodes) {
   EXPECT_FALSE(gw2_->login("savsjo", "konsult@extern.se", demo_password).empty());
 }
 
+TEST_F(ClusterTest, FailedSignInsPerAddressCountAcrossNodes) {
+  // The per-address limit (50 per window) holds for the cluster, not per node: half the
+  // failures on each node's tenants, then both nodes refuse this address.
+  auto fail_login = [](server& gw, const std::string& slug, int i) {
+    request r;
+    r.method = "POST";
+    r.target = "/t/" + slug + "/api/v1/auth/login";
+    r.body =
+        body({{"email", "gissning" + std::to_string(i) + "@" + slug + ".se"}, {"password", "fel"}});
+    return gw.send(r);
+  };
+  for (int i = 0; i < 25; ++i) {
+    ASSERT_EQ(fail_login(*gw1_, "eksjo", i).error_code(), "invalid_credentials") << i;
+    ASSERT_EQ(fail_login(*gw2_, "savsjo", i).error_code(), "invalid_credentials") << i;
+  }
+  auto refused = fail_login(*gw1_, "eksjo", 99);
+  EXPECT_EQ(refused.error_code(), "too_many_attempts");
+  EXPECT_FALSE(refused.headers["retry-after"].empty());
+  EXPECT_EQ(fail_login(*gw2_, "vetlanda", 99).error_code(), "too_many_attempts");
+}
+
 TEST_F(ClusterTest, RequestIdTravelsToTheStoreNode) {
   request r;
   r.target = "/t/eksjo/api/v1/me";
