@@ -9,6 +9,7 @@
 #include "errors.hpp"
 #include "json_output.hpp"
 #include "log.hpp"
+#include "router.hpp"
 #include "samverka/core/crypto.hpp"
 #include "tenant_resolution.hpp"
 
@@ -123,8 +124,24 @@ void node_client::address_failed(std::string_view address) {
 }
 
 proxy_app::proxy_app(const cluster::redis_address& redis_addr, std::string base_domain,
-                     std::string cluster_key)
-    : base_domain_(std::move(base_domain)), key_(std::move(cluster_key)), follower_(redis_addr) {}
+                     std::string cluster_key, std::filesystem::path upload_dir)
+    : base_domain_(std::move(base_domain)),
+      key_(std::move(cluster_key)),
+      upload_dir_(std::move(upload_dir)),
+      follower_(redis_addr) {}
+
+std::optional<std::filesystem::path> proxy_app::upload_spool_dir(std::string_view method,
+                                                                 std::string_view host,
+                                                                 std::string_view target) {
+  if (method != "POST") return std::nullopt;
+  const auto addr = resolve_tenant(host, target, base_domain_);
+  if (addr.slug.empty() || !follower_.placement().node_url(addr.slug)) return std::nullopt;
+  std::vector<std::string> params;
+  if (!match_template("/api/v1/documents", addr.path, params) &&
+      !match_template("/api/v1/documents/{id}/versions", addr.path, params))
+    return std::nullopt;
+  return upload_dir_;
+}
 
 http_response proxy_app::dispatch(const http_request& req, const std::string& request_id,
                                   std::string& slug, std::string& route) {

@@ -93,14 +93,19 @@ class node_client {
 
 class proxy_app final : public request_handler {
  public:
-  // Starts following placement at once.
+  // Starts following placement at once. Streamed uploads are spooled in `upload_dir`.
   proxy_app(const cluster::redis_address& redis_addr, std::string base_domain,
-            std::string cluster_key);
+            std::string cluster_key, std::filesystem::path upload_dir);
   ~proxy_app() override = default;
 
   http_response handle(const http_request& req) override;
   http_response reject(int status, std::string_view code, std::string_view message) override;
   void on_drain() override { draining_ = true; }
+  // Document uploads (the routes the store node streams) are streamed to a temp file here too,
+  // then sent on from it, so they are not capped at the in-memory body limit.
+  std::optional<std::filesystem::path> upload_spool_dir(std::string_view method,
+                                                        std::string_view host,
+                                                        std::string_view target) override;
 
  private:
   http_response dispatch(const http_request& req, const std::string& request_id, std::string& slug,
@@ -108,6 +113,7 @@ class proxy_app final : public request_handler {
 
   std::string base_domain_;
   std::string key_;
+  std::filesystem::path upload_dir_;
   placement_follower follower_;
   upstream_pool upstream_;
   metrics metrics_;

@@ -78,7 +78,12 @@ result<cluster_settings> cluster_config(const server_options& options) {
 
 int run_gateway(const server_options& options, const cluster_settings& cs,
                 const listen_address& addr) {
-  proxy_app application(cs.redis, options.base_domain, cs.key);
+  // Streamed document uploads wait here until they are sent on (TMPDIR, e.g. an emptyDir).
+  std::error_code ec;
+  const auto uploads = std::filesystem::temp_directory_path(ec) / "samverka-gateway-uploads";
+  std::filesystem::create_directories(uploads, ec);
+  if (ec) return fail(error(errc::internal, "cannot create " + uploads.string()));
+  proxy_app application(cs.redis, options.base_domain, cs.key, uploads);
   raise_fd_limit();
   http_server server(application);
   auto port = server.listen(addr);

@@ -74,6 +74,14 @@ static void run(upstream_pool::connection& c) {
   c.ioc.run();
 }
 
+// The same for a stream, through the io_context it was created on (a pooled connection's own).
+static void run_stream(beast::tcp_stream& stream) {
+  auto& ioc =
+      static_cast<asio::io_context&>(asio::query(stream.get_executor(), asio::execution::context));
+  ioc.restart();
+  ioc.run();
+}
+
 upstream_pool::upstream_pool() = default;
 upstream_pool::~upstream_pool() = default;
 
@@ -109,17 +117,36 @@ result<http_response> upstream_pool::forward(
   auto parts = split_url(base_url);
   if (!parts) return parts.err();
 
-  http::request<http::string_body> out;
-  out.method_string(req.method);
-  out.target(req.target);
-  out.version(11);
-  for (const auto& [name, value] : req.headers)
-    if (!hop_by_hop(name)) out.insert(name, value);
-  for (const auto& [name, value] : extra_headers) out.set(name, value);
-  if (!req.host.empty()) out.set(http::field::host, req.host);
-  out.body() = req.body;
-  out.keep_alive(true);
-  out.prepare_payload();
+  const auto fill = [&](auto& out) {
+    out.method_string(req.method);
+    out.target(req.target);
+    out.version(11);
+    for (const auto& [name, value] : req.headers)
+      if (!hop_by_hop(name)) out.insert(name, value);
+    for (const auto& [name, value] : extra_headers) out.set(name, value);
+    if (!req.host.empty()) out.set(http::field::host, req.host);
+    out.keep_alive(true);
+  };
+  // A streamed upload (request_handler::upload_spool_dir) goes on from its file, never through
+  // memory; every other body is small and sent from the string.
+  const auto write_request = [&](beast::tcp_stream& stream, beast::error_code& ec) {
+    if (req.body_file) {
+      http::request<http::file_body> out;
+      fill(out);
+      out.body().open(req.body_file->c_str(), beast::file_mode::scan, ec);
+      if (ec) return;
+      out.prepare_payload();
+      http::async_write(stream, out, [&ec](beast::error_code e, std::size_t) { ec = e; });
+      run_stream(stream);
+    } else {
+      http::request<http::string_body> out;
+      fill(out);
+      out.body() = req.body;
+      out.prepare_payload();
+      http::async_write(stream, out, [&ec](beast::error_code e, std::size_t) { ec = e; });
+      run_stream(stream);
+    }
+  };
   const bool head = req.method == "HEAD";
 
   // A reused connection the node closed meanwhile fails before any answer arrives; such a
@@ -140,9 +167,9 @@ result<http_response> upstream_pool::forward(
       if (ec) return down;
     }
     beast::error_code ec;
-    c->stream.expires_after(limits::upstream_response_timeout);
-    http::async_write(c->stream, out, [&ec](beast::error_code e, std::size_t) { ec = e; });
-    run(*c);
+    c->stream.expires_after(req.body_file ? limits::upstream_upload_timeout
+                                          : limits::upstream_response_timeout);
+    write_request(c->stream, ec);
     if (ec) {
       if (reused) continue;
       return down;
@@ -151,6 +178,7 @@ result<http_response> upstream_pool::forward(
     parser.body_limit(limits::max_upstream_response_bytes);
     parser.header_limit(static_cast<std::uint32_t>(limits::max_header_bytes));
     if (head) parser.skip(true);
+    c->stream.expires_after(limits::upstream_response_timeout);
     http::async_read(c->stream, c->buffer, parser,
                      [&ec](beast::error_code e, std::size_t) { ec = e; });
     run(*c);

@@ -26,6 +26,9 @@ inline constexpr auto upstream_connect_timeout = 1s;
 // A store node's whole answer; longer than any handler's work (argon2 login, search, a large
 // download), shorter than a client's patience.
 inline constexpr auto upstream_response_timeout = 30s;
+// Sending a streamed upload (up to max_upload_bytes) on to the store node; the node reads it
+// under the same bound the gateway read it (upload_read_timeout).
+inline constexpr auto upstream_upload_timeout = upload_read_timeout;
 // Idle connections kept per store node: enough for the handler threads of one gateway.
 inline constexpr std::size_t max_idle_upstream_connections = 64;
 // An idle pooled connection older than this is closed rather than reused: the store node closes
