@@ -371,6 +371,16 @@ TEST_F(ClusterTest, RedisRestartLosesNothing) {
   EXPECT_EQ(gw2_->get("/t/savsjo/api/v1/me").status, 401);
 }
 
+TEST_F(ClusterTest, GatewaysAndStoreNodesStopCleanlyOnSigterm) {
+  const std::string token = gw1_->login("eksjo", "editor@eksjo.se", demo_password);
+  EXPECT_EQ(gw1_->terminate(), 0);
+  EXPECT_EQ(gw2_->get("/t/eksjo/api/v1/me", token).status, 200);
+  EXPECT_EQ(node_b_->terminate(), 0);
+  EXPECT_EQ(gw2_->get("/t/savsjo/api/v1/me").error_code(), "tenant_unavailable");
+  EXPECT_EQ(gw2_->terminate(), 0);
+  EXPECT_EQ(node_a_->terminate(), 0);
+}
+
 TEST_F(ClusterTest, DeletedTenantDisappearsFromEveryGateway) {
   ASSERT_EQ(ctl(node_b_dir_.path(), {"tenant", "delete", "vetlanda", "--yes"}).exit_code, 0);
   for (auto* gw : {gw1_.get(), gw2_.get()})
