@@ -244,6 +244,17 @@ result<std::string> app::resolve_local_session(std::string_view token) {
   return session->email;
 }
 
+result<void> app::revoke_local_session(std::string_view token) {
+  auto email = resolve_local_session(token);  // home served here, active, session valid
+  if (!email) return email.err();
+  const auto parts = split_token(token);
+  const auto snap = directory_.snapshot();
+  const auto* home = snap->find(parts->home);
+  auto store = pool_.get(home->slug, home->id);
+  if (!store) return store.err();
+  return store.value()->revoke_session(parts->secret);
+}
+
 http_response app::dispatch(request_context& ctx, std::string& route) {
   ctx.addr = resolve_tenant(ctx.req.host, ctx.req.target, cfg_.base_domain);
   if (ctx.addr.base_path.empty() &&

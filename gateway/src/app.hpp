@@ -48,6 +48,8 @@ struct app_config {
   // Cluster mode: the tenant owning an e-mail domain on any node (the local registry knows only
   // this node's tenants), so a login is refused where it would break the identity rule.
   std::function<std::optional<std::string>(std::string_view domain)> cluster_domain_owner;
+  // Cluster mode: ends a session whose home tenant lives on another node (logout elsewhere).
+  std::function<result<void>(std::string_view home, std::string_view token)> remote_revoke;
   // Cluster mode: failed sign-ins per remote address counted in Redis, so the address limit
   // holds across store nodes (per-account counts stay local: one node serves each tenant).
   // `address_blocked` gives the wait when over the limit; both are no-ops while Redis is down
@@ -93,6 +95,9 @@ class app final : public request_handler {
   // Cluster mode: the e-mail of the person behind `token` if its home tenant is served here,
   // active, and the session is valid (the answer other nodes rely on); unauthenticated otherwise.
   result<std::string> resolve_local_session(std::string_view token);
+  // Cluster mode: ends the session `token` if its home tenant is served here (logout on another
+  // node); unauthenticated if it is not valid here.
+  result<void> revoke_local_session(std::string_view token);
 
  private:
   enum class access { anyone, member };

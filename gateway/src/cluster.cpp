@@ -77,14 +77,15 @@ void placement_follower::refresh_loop() {
   }
 }
 
-result<std::string> node_client::resolve_session(std::string_view home, std::string_view token) {
+result<http_response> node_client::ask_home(std::string_view home, std::string_view path,
+                                            std::string_view token) {
   const error bad_token(errc::unauthenticated, "unauthenticated",
                         "the session is invalid or has expired; sign in again");
   const auto url = follower_.placement().node_url(home);
   if (!url) return bad_token;
   http_request req;
   req.method = "POST";
-  req.target = std::string(resolve_session_path);
+  req.target = std::string(path);
   req.headers.emplace_back("content-type", "text/plain");
   req.body = std::string(token);
   auto res = upstream_.forward(*url, req, {{std::string(node_key_header), key_}});
@@ -92,12 +93,26 @@ result<std::string> node_client::resolve_session(std::string_view home, std::str
     return error(errc::unavailable, "home_unavailable",
                  "your home municipality cannot confirm your session right now");
   if (res->status == 401) return bad_token;
+  return std::move(res.value());
+}
+
+result<std::string> node_client::resolve_session(std::string_view home, std::string_view token) {
+  auto res = ask_home(home, resolve_session_path, token);
+  if (!res) return res.err();
   boost::json::error_code ec;
   auto v = boost::json::parse(res->body, ec);
   if (res->status != 200 || ec || !v.is_object() || !v.as_object().contains("email") ||
       !v.as_object().at("email").is_string())
     return error(errc::internal, "bad_node_answer", "a store node answered a session lookup badly");
   return std::string(v.as_object().at("email").as_string());
+}
+
+result<void> node_client::revoke_session(std::string_view home, std::string_view token) {
+  auto res = ask_home(home, revoke_session_path, token);
+  if (!res) return res.err();
+  if (res->status != 204)
+    return error(errc::internal, "bad_node_answer", "a store node answered a logout badly");
+  return {};
 }
 
 namespace {
@@ -258,6 +273,13 @@ http_response store_front::handle(const http_request& req) {
     auto email = inner_.resolve_local_session(req.body);
     if (!email) return error_response(email.err());
     return json_response(200, boost::json::object{{"email", *email}});
+  }
+  if (req.target == revoke_session_path) {
+    if (req.method != "POST") return error_response(405, "method_not_allowed", "use POST");
+    if (auto r = inner_.revoke_local_session(req.body); !r) return error_response(r.err());
+    http_response res;
+    res.status = 204;
+    return res;
   }
   http_request forwarded = req;
   std::erase_if(forwarded.headers, [](const auto& h) { return h.first == node_key_header; });

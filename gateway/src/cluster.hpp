@@ -38,6 +38,8 @@ inline constexpr std::size_t min_cluster_key_length = 32;
 // The path store nodes answer for each other: resolves a session token whose home tenant the
 // node owns. Body: the token (text/plain); 200 {"email"} or 401. Needs the cluster key.
 inline constexpr std::string_view resolve_session_path = "/internal/v1/sessions/resolve";
+// Ends such a session (logout on another node). Body: the token; 204 or 401.
+inline constexpr std::string_view revoke_session_path = "/internal/v1/sessions/revoke";
 
 // A local copy of placement kept current in the background: re-read on every pub/sub message,
 // after every (re)subscribe, and every placement_refresh_interval. Lookups never touch Redis.
@@ -73,6 +75,8 @@ class node_client {
   // HOME: unauthenticated when HOME is unknown, suspended or the session is not valid there
   // (expired, revoked, person deactivated); unavailable when that node cannot be reached.
   result<std::string> resolve_session(std::string_view home, std::string_view token);
+  // Ends the session `token` at the node owning HOME (same failures as resolve_session).
+  result<void> revoke_session(std::string_view home, std::string_view token);
   // The slug of the tenant owning e-mail `domain` on any node (from the local placement copy).
   std::optional<std::string> domain_owner(std::string_view domain) const {
     return follower_.placement().domain_owner(domain);
@@ -85,6 +89,10 @@ class node_client {
   void address_failed(std::string_view address);
 
  private:
+  // POSTs `token` to `path` of the node owning `home`; its response, or the mapped failure.
+  result<http_response> ask_home(std::string_view home, std::string_view path,
+                                 std::string_view token);
+
   placement_follower follower_;
   std::string key_;
   upstream_pool upstream_;

@@ -150,6 +150,14 @@ result<http_response> app::logout(request_context& ctx) {
   std::shared_ptr<tenant::store> home = ctx.store;
   if (who.token.home != ctx.tenant->slug) {
     const auto* t = ctx.snap->find(who.token.home);
+    if (!t && cfg_.remote_revoke) {
+      // Cluster mode: the home lives on another node; it ends the session there.
+      if (auto r = cfg_.remote_revoke(who.token.home, who.creds.token); !r) return r.err();
+      http_response res = no_content();
+      res.set_header("Set-Cookie", expired_cookie(session_cookie_name, true, ctx.req.tls));
+      res.set_header("Set-Cookie", expired_cookie(csrf_cookie_name, false, ctx.req.tls));
+      return res;
+    }
     if (!t) return error(errc::unauthenticated, "unauthenticated", "the session is invalid");
     auto s = pool_.get(t->slug, t->id);
     if (!s) return s.err();

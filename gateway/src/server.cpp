@@ -121,6 +121,9 @@ int run_server(const server_options& options) {
     cfg.cluster_domain_owner = [p = peers.get()](std::string_view domain) {
       return p->domain_owner(domain);
     };
+    cfg.remote_revoke = [p = peers.get()](std::string_view home, std::string_view token) {
+      return p->revoke_session(home, token);
+    };
     cfg.address_blocked = [p = peers.get()](std::string_view a) { return p->address_blocked(a); };
     cfg.address_failed = [p = peers.get()](std::string_view a) { p->address_failed(a); };
   }

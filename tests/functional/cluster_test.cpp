@@ -210,6 +210,13 @@ TEST_F(ClusterTest, CrossEmployedTokenWorksOnAnotherNode) {
   start_store('a');
   ASSERT_TRUE(eventually([&] { return gw2_->get("/t/savsjo/api/v1/me", token).status == 200; }));
 
+  // Logging out on the other node ends the session at home.
+  const std::string second = gw2_->login("eksjo", "pendlare@eksjo.se", demo_password);
+  ASSERT_EQ(gw1_->get("/t/savsjo/api/v1/me", second).status, 200);
+  EXPECT_EQ(gw1_->post("/t/savsjo/api/v1/auth/logout", "", second).status, 204);
+  EXPECT_EQ(gw2_->get("/t/eksjo/api/v1/me", second).status, 401);
+  EXPECT_EQ(gw2_->get("/t/savsjo/api/v1/me", second).status, 401);
+
   // Deactivation at home ends access on the other node at once.
   ASSERT_EQ(ctl(node_a_dir_.path(), {"user", "remove", "eksjo", "--email", "pendlare@eksjo.se"})
                 .exit_code,
