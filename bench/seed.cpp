@@ -374,6 +374,7 @@ int main(int argc, char** argv) {
   scale_options so;
   auto* scale = app.add_subcommand("scale", "One large tenant for benchmarks");
   scale->add_option("--slug", so.slug)->capture_default_str();
+  scale->add_option("--domain", so.domain, "E-mail domain of its people")->capture_default_str();
   scale->add_option("--people", so.people)->capture_default_str();
   scale->add_option("--units", so.units)->capture_default_str();
   scale->add_option("--news", so.news)->capture_default_str();

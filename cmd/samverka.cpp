@@ -21,7 +21,6 @@ int main(int argc, char** argv) {
   serve->add_option("--threads", opt.threads, "Worker threads (default: one per core)");
   serve->add_option("--max-open-tenants", opt.max_open_tenants,
                     "Tenant databases kept open at once (least recently used closed first)");
-  serve->add_option("--redis", redis, "Redis URL for cluster mode");
   if (const char* env = std::getenv("SAMVERKA_OIDC_CA_FILE")) opt.oidc_ca_file = env;
   serve->add_option("--oidc-ca-file", opt.oidc_ca_file,
                     "PEM CA bundle trusted for OpenID Connect providers instead of the system "
@@ -41,6 +40,17 @@ int main(int argc, char** argv) {
       ->add_option("--digest-poll-ms", opt.digest_poll_ms,
                    "How often the digest timer looks at the clock, in milliseconds")
       ->capture_default_str();
+  serve->add_option("--redis", redis,
+                    "Redis URL (redis://HOST:PORT[/DB]): cluster mode, needs --role and the "
+                    "environment variable SAMVERKA_CLUSTER_KEY");
+  serve
+      ->add_option("--role", opt.role,
+                   "Cluster role: gateway (forwards each tenant to its store node) or store "
+                   "(serves the tenants in --data-dir)")
+      ->check(CLI::IsMember({"gateway", "store"}));
+  serve->add_option("--node-id", opt.node_id, "Store node: its unique name in the cluster");
+  serve->add_option("--advertise", opt.advertise,
+                    "Store node: the URL gateways reach it at (default: http://LISTEN-ADDRESS)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -227,6 +227,18 @@ result<principal> app::authenticate(request_context& ctx) {
   if (!token) return bad_token;
   // The home tenant vouches for the session; a suspended or deleted home vouches for no one.
   const auto* home = ctx.snap->find(token->home);
+  if (!home && cfg_.remote_session) {
+    // Cluster mode: the home lives on another node, which alone can vouch (so deactivation
+    // there ends access here at once).
+    auto email = cfg_.remote_session(token->home, (*creds)->token);
+    if (!email) return email.err().kind == errc::unauthenticated ? bad_token : email.err();
+    auto v = ctx.store->viewer_for(*email);
+    if (!v)
+      return v.err().kind == errc::not_found ? error(errc::forbidden, "not_a_member",
+                                                     "you are not a member of this municipality")
+                                             : v.err();
+    return principal{std::move(v.value()), std::move(**creds), *token};
+  }
   if (!home || home->state != provisioning::tenant_state::active) return bad_token;
   if (token->home == ctx.tenant->slug) {
     auto v = ctx.store->viewer_for_session(token->secret);
@@ -244,6 +256,32 @@ result<principal> app::authenticate(request_context& ctx) {
                ? error(errc::forbidden, "not_a_member", "you are not a member of this municipality")
                : v.err();
   return principal{std::move(v.value()), std::move(**creds), *token};
+}
+
+result<std::string> app::resolve_local_session(std::string_view token) {
+  const error bad_token(errc::unauthenticated, "unauthenticated",
+                        "the session is invalid or has expired; sign in again");
+  const auto parts = split_token(token);
+  if (!parts) return bad_token;
+  const auto snap = directory_.snapshot();
+  const auto* home = snap ? snap->find(parts->home) : nullptr;
+  if (!home || home->state != provisioning::tenant_state::active) return bad_token;
+  auto store = pool_.get(home->slug, home->id);
+  if (!store) return store.err();
+  auto session = store.value()->resolve_session(parts->secret);
+  if (!session) return session.err().kind == errc::unauthenticated ? bad_token : session.err();
+  return session->email;
+}
+
+result<void> app::revoke_local_session(std::string_view token) {
+  auto email = resolve_local_session(token);  // home served here, active, session valid
+  if (!email) return email.err();
+  const auto parts = split_token(token);
+  const auto snap = directory_.snapshot();
+  const auto* home = snap->find(parts->home);
+  auto store = pool_.get(home->slug, home->id);
+  if (!store) return store.err();
+  return store.value()->revoke_session(parts->secret);
 }
 
 http_response app::dispatch(request_context& ctx, std::string& route) {

@@ -13,8 +13,10 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,6 +48,20 @@ struct app_config {
   std::string oidc_ca_file;
   // The daily digest timer (content2); none without an SMTP relay.
   std::optional<provisioning::digest_schedule> digest;
+  // Cluster mode: the e-mail behind a token whose home tenant lives on another node (asked of
+  // that node); unset in single-node mode, where every home is in the local registry.
+  std::function<result<std::string>(std::string_view home, std::string_view token)> remote_session;
+  // Cluster mode: the tenant owning an e-mail domain on any node (the local registry knows only
+  // this node's tenants), so a login is refused where it would break the identity rule.
+  std::function<std::optional<std::string>(std::string_view domain)> cluster_domain_owner;
+  // Cluster mode: ends a session whose home tenant lives on another node (logout elsewhere).
+  std::function<result<void>(std::string_view home, std::string_view token)> remote_revoke;
+  // Cluster mode: failed sign-ins per remote address counted in Redis, so the address limit
+  // holds across store nodes (per-account counts stay local: one node serves each tenant).
+  // `address_blocked` gives the wait when over the limit; both are no-ops while Redis is down
+  // (the local throttle still applies).
+  std::function<std::optional<std::chrono::seconds>(std::string_view address)> address_blocked;
+  std::function<void(std::string_view address)> address_failed;
 };
 
 // The caller of a member route: who they are here, and the credentials they came with.
@@ -82,6 +98,12 @@ class app final : public request_handler {
   void start_background();
   void stop_background();
   tenant_directory& directory() noexcept { return directory_; }
+  // Cluster mode: the e-mail of the person behind `token` if its home tenant is served here,
+  // active, and the session is valid (the answer other nodes rely on); unauthenticated otherwise.
+  result<std::string> resolve_local_session(std::string_view token);
+  // Cluster mode: ends the session `token` if its home tenant is served here (logout on another
+  // node); unauthenticated if it is not valid here.
+  result<void> revoke_local_session(std::string_view token);
 
  private:
   enum class access { anyone, member };

@@ -111,14 +111,20 @@ result<http_response> app::login(request_context& ctx) {
   const std::string account = slug + "\n" + email;
   const auto now = login_throttle::clock::now();
 
-  if (const auto wait = throttle_.blocked(ctx.req.remote_addr, account, now)) {
+  auto wait = throttle_.blocked(ctx.req.remote_addr, account, now);
+  if (!wait && cfg_.address_blocked) wait = cfg_.address_blocked(ctx.req.remote_addr);
+  if (wait) {
     return error_response(
         error(errc::throttled, "too_many_attempts", "too many failed sign-ins; try again later"),
         *wait);
   }
   // Only the tenant owning the e-mail's domain authenticates its people (team notes); a domain
   // nobody owns authenticates where the person has a local password.
-  const auto owner = ctx.snap->owner_of(email_domain(email));
+  std::optional<std::string> owner;
+  if (auto local = ctx.snap->owner_of(email_domain(email)))
+    owner = std::string(*local);
+  else if (cfg_.cluster_domain_owner)
+    owner = cfg_.cluster_domain_owner(email_domain(email));
   std::optional<tenant::user> user;
   if ((!owner || *owner == slug) && email.size() <= limits::max_email) {
     auto u = ctx.store->verify_password(email, password);
@@ -129,6 +135,7 @@ result<http_response> app::login(request_context& ctx) {
   }
   if (!user) {
     throttle_.record_failure(ctx.req.remote_addr, account, now);
+    if (cfg_.address_failed) cfg_.address_failed(ctx.req.remote_addr);
     metrics_.login_failed();
     return error(errc::unauthenticated, "invalid_credentials", "wrong e-mail address or password");
   }
@@ -165,6 +172,14 @@ result<http_response> app::logout(request_context& ctx) {
   std::shared_ptr<tenant::store> home = ctx.store;
   if (who.token.home != ctx.tenant->slug) {
     const auto* t = ctx.snap->find(who.token.home);
+    if (!t && cfg_.remote_revoke) {
+      // Cluster mode: the home lives on another node; it ends the session there.
+      if (auto r = cfg_.remote_revoke(who.token.home, who.creds.token); !r) return r.err();
+      http_response res = no_content();
+      res.set_header("Set-Cookie", expired_cookie(session_cookie_name, true, ctx.req.tls));
+      res.set_header("Set-Cookie", expired_cookie(csrf_cookie_name, false, ctx.req.tls));
+      return res;
+    }
     if (!t) return error(errc::unauthenticated, "unauthenticated", "the session is invalid");
     auto s = pool_.get(t->slug, t->id);
     if (!s) return s.err();

@@ -4,10 +4,14 @@
 #include <sys/resource.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <optional>
+#include <set>
 #include <thread>
 
 #include "app.hpp"
+#include "cluster.hpp"
 #include "http_server.hpp"
 #include "log.hpp"
 
@@ -30,20 +34,99 @@ int fail(const error& e) {
   return 1;
 }
 
+int usage(std::string_view message) {
+  std::cerr << "samverka: " << message << '\n';
+  return 2;  // a usage error, as in samverkactl
+}
+
+std::string display_host(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+std::size_t io_threads(const server_options& options) {
+  return options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+}
+
+// Cluster settings checked before anything starts; the key comes from the environment so it
+// never shows in a process list.
+struct cluster_settings {
+  cluster::redis_address redis;
+  std::string key;
+};
+
+result<cluster_settings> cluster_config(const server_options& options) {
+  cluster_settings s;
+  auto addr = cluster::parse_redis_url(*options.redis_url);
+  if (!addr) return addr.err();
+  s.redis = *addr;
+  if (options.role != "gateway" && options.role != "store")
+    return error(errc::invalid_input, "--redis needs --role gateway or --role store");
+  const char* key = std::getenv("SAMVERKA_CLUSTER_KEY");
+  if (!key || std::string_view(key).size() < min_cluster_key_length)
+    return error(errc::invalid_input,
+                 "cluster mode needs SAMVERKA_CLUSTER_KEY (the secret shared by gateways and "
+                 "store nodes, at least " +
+                     std::to_string(min_cluster_key_length) + " characters)");
+  s.key = key;
+  if (options.role == "store" && !cluster::valid_node_id(options.node_id))
+    return error(errc::invalid_input, "a store node needs --node-id ([a-z0-9-], at most 63)");
+  if (options.role == "store" && !options.advertise.empty() &&
+      !options.advertise.starts_with("http://"))
+    return error(errc::invalid_input, "--advertise must be http://HOST:PORT");
+  return s;
+}
+
+int run_gateway(const server_options& options, const cluster_settings& cs,
+                const listen_address& addr) {
+  // Streamed document uploads wait here until they are sent on (TMPDIR, e.g. an emptyDir).
+  std::error_code ec;
+  const auto uploads = std::filesystem::temp_directory_path(ec) / "samverka-gateway-uploads";
+  std::filesystem::create_directories(uploads, ec);
+  if (ec) return fail(error(errc::internal, "cannot create " + uploads.string()));
+  proxy_app application(cs.redis, options.base_domain, cs.key, uploads);
+  raise_fd_limit();
+  http_server server(application);
+  auto port = server.listen(addr);
+  if (!port) return fail(port.err());
+  std::cout << "samverka listening on http://" << display_host(addr.host) << ":" << *port
+            << " (gateway)" << std::endl;
+  const int rc = server.run(io_threads(options));
+  log_event("info", "stopped");
+  return rc;
+}
+
 }  // namespace
 
 int run_server(const server_options& options) {
-  if (options.redis_url) {
-    std::cerr << "samverka: --redis (cluster mode) is not available yet\n";
-    return 2;
-  }
   auto addr = parse_listen(options.listen);
-  if (!addr) {
-    fail(addr.err());
-    return 2;  // a usage error, as in samverkactl
+  if (!addr) return usage(addr.err().message);
+  std::optional<cluster_settings> cs;
+  if (options.redis_url) {
+    auto c = cluster_config(options);
+    if (!c) return usage(c.err().message);
+    cs = std::move(c.value());
+    if (options.role == "store" && options.advertise.empty() &&
+        (addr->host == "0.0.0.0" || addr->host == "::"))
+      return usage("a store node listening on every address needs --advertise URL");
+    if (options.role == "gateway") return run_gateway(options, *cs, *addr);
   }
 
   app_config cfg;
+  std::unique_ptr<node_client> peers;
+  if (cs) {
+    peers = std::make_unique<node_client>(cs->redis, cs->key);
+    cfg.remote_session = [p = peers.get()](std::string_view home, std::string_view token) {
+      return p->resolve_session(home, token);
+    };
+    cfg.cluster_domain_owner = [p = peers.get()](std::string_view domain) {
+      return p->domain_owner(domain);
+    };
+    cfg.remote_revoke = [p = peers.get()](std::string_view home, std::string_view token) {
+      return p->revoke_session(home, token);
+    };
+    cfg.address_blocked = [p = peers.get()](std::string_view a) { return p->address_blocked(a); };
+    cfg.address_failed = [p = peers.get()](std::string_view a) { p->address_failed(a); };
+  }
   cfg.data_dir = options.data_dir;
   cfg.base_domain = options.base_domain;
   if (options.max_open_tenants) cfg.max_open_tenants = options.max_open_tenants;
@@ -67,18 +150,35 @@ int run_server(const server_options& options) {
   if (!application) return fail(application.err());
 
   raise_fd_limit();
-  http_server server(**application);
+  std::optional<store_front> front;
+  if (cs) front.emplace(**application, cs->key);
+  http_server server(front ? static_cast<request_handler&>(*front) : **application);
   auto port = server.listen(*addr);
   if (!port) return fail(port.err());
-  const std::string host =
-      addr->host.find(':') != std::string::npos ? "[" + addr->host + "]" : addr->host;
+  const std::string host = display_host(addr->host);
   // The functional tests wait for this exact line (and read the port from it).
   std::cout << "samverka listening on http://" << host << ":" << *port << std::endl;
 
   (*application)->start_background();
-  const std::size_t threads =
-      options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-  const int rc = server.run(threads);
+  std::unique_ptr<registrar> registration;
+  if (cs) {
+    // A store node: tell the gateways which tenants it serves and where.
+    const std::string url = options.advertise.empty()
+                                ? "http://" + host + ":" + std::to_string(*port)
+                                : options.advertise;
+    auto* a = application->get();
+    registration = std::make_unique<registrar>(cs->redis, options.node_id, url, [a] {
+      cluster::node_facts facts;
+      if (auto snap = a->directory().snapshot())
+        for (const auto& [slug, t] : snap->by_slug) {
+          facts.slugs.insert(slug);
+          for (const auto& d : t.domains) facts.domains.emplace(d, slug);
+        }
+      return facts;
+    });
+  }
+  const int rc = server.run(io_threads(options));
+  registration.reset();
   (*application)->stop_background();
   log_event("info", "stopped");
   return rc;

@@ -59,7 +59,10 @@ stores = [s for s in by_kind.get("StatefulSet", [])
           if s["metadata"]["labels"].get("app.kubernetes.io/component") == "store"]
 check(len(stores) == 1, "exactly one store StatefulSet")
 for s in stores:
-    check(s["spec"]["replicas"] == 1, "single node: store replicas 1")
+    check(s["spec"]["replicas"] == 1, "store replicas 1 by default")
+    if mode != "cluster":
+        check("--redis" not in s["spec"]["template"]["spec"]["containers"][0]["args"],
+              "single node: the store runs without Redis")
     vct = s["spec"].get("volumeClaimTemplates", [])
     check(len(vct) == 1 and vct[0]["metadata"]["name"] == "data", "store: data PVC template")
     c = s["spec"]["template"]["spec"]["containers"][0]
@@ -104,6 +107,16 @@ if mode == "cluster":
     check("--redis" in gw["args"], "gateway gets --redis")
     check(any(e["name"] == "SAMVERKA_REDIS_URL" and "secretKeyRef" in e["valueFrom"]
               for e in gw.get("env", [])), "gateway: Redis URL from the Secret")
+    check("--role" in gw["args"] and gw["args"][gw["args"].index("--role") + 1] == "gateway",
+          "gateway runs --role gateway")
+    store_c = stores[0]["spec"]["template"]["spec"]["containers"][0]
+    for name, c in (("gateway", gw), ("store", store_c)):
+        check(any(e["name"] == "SAMVERKA_CLUSTER_KEY" and "secretKeyRef" in e["valueFrom"]
+                  for e in c.get("env", [])), f"{name}: cluster key from the Secret")
+    check("--role" in store_c["args"] and "--node-id" in store_c["args"]
+          and "--advertise" in store_c["args"], "store joins the cluster (--role, --node-id)")
+    secret = by_kind["Secret"][0]
+    check(len(secret["stringData"].get("cluster-key", "")) >= 32, "Secret: cluster key")
 
 if problems:
     print(f"{mode}: {len(problems)} problem(s):")

@@ -53,7 +53,7 @@ step "production-like values"
 render production -f "$here/production-values.yaml"
 "$py" "$here/check_rendered.py" production <"$out/production.yaml" || fail=1
 
-step "cluster layout preview (gateway + Redis; the binary's cluster mode is not built yet)"
+step "cluster mode (gateways + store nodes + Redis)"
 render cluster --set gateway.enabled=true --set redis.enabled=true
 "$py" "$here/check_rendered.py" cluster <"$out/cluster.yaml" || fail=1
 

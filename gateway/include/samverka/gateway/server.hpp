@@ -26,6 +26,11 @@ struct server_options {
   std::string smtp_from = "noreply@localhost";
   std::string digest_at = "06:00";
   long digest_poll_ms = 30'000;
+  // Cluster mode (with redis_url): "gateway" (stateless, forwards each tenant to its owner) or
+  // "store" (serves the tenants of data_dir and registers them in Redis).
+  std::string role;
+  std::string node_id;    // store: this node's name in Redis ([a-z0-9-], unique)
+  std::string advertise;  // store: base URL gateways reach it at (default from --listen)
 };
 
 // Serves until SIGTERM or SIGINT, then drains in-flight requests; returns the exit code.

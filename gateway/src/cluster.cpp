@@ -1,0 +1,324 @@
+#include "cluster.hpp"
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <cstdlib>
+
+#include "app.hpp"
+#include "errors.hpp"
+#include "json_output.hpp"
+#include "log.hpp"
+#include "router.hpp"
+#include "samverka/core/crypto.hpp"
+#include "tenant_resolution.hpp"
+
+namespace samverka::gateway {
+
+namespace {
+
+bool platform_path(const tenant_address& addr) {
+  return addr.base_path.empty() &&
+         (addr.path == "/healthz" || addr.path == "/readyz" || addr.path == "/metrics");
+}
+
+void finish(http_response& res, const std::string& request_id) {
+  bool has_id = false;
+  for (const auto& [name, value] : res.headers)
+    if (name.size() == 12 && (name == "X-Request-Id" || name == "x-request-id")) has_id = true;
+  if (!has_id) res.set_header("X-Request-Id", request_id);
+  if (res.content_type.starts_with("application/json") && res.status >= 400) {
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Cache-Control", "no-store");
+  }
+}
+
+}  // namespace
+
+placement_follower::placement_follower(const cluster::redis_address& redis_addr)
+    : redis_(redis_addr), placement_(redis_) {
+  refresher_ = std::thread([this] { refresh_loop(); });
+  const auto wake = [this] {
+    std::lock_guard lock(mu_);
+    refresh_wanted_ = true;
+    cv_.notify_all();
+  };
+  subscriber_ = std::make_unique<cluster::subscriber>(
+      redis_addr, std::vector<std::string>{std::string(cluster::placement_channel)}, wake,
+      [wake](std::string_view, std::string_view) { wake(); });
+}
+
+placement_follower::~placement_follower() {
+  subscriber_.reset();
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+    cv_.notify_all();
+  }
+  if (refresher_.joinable()) refresher_.join();
+}
+
+void placement_follower::refresh_loop() {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    cv_.wait_for(lock, cluster::placement_refresh_interval,
+                 [this] { return stop_ || refresh_wanted_; });
+    if (stop_) break;
+    refresh_wanted_ = false;
+    lock.unlock();
+    if (auto r = placement_.refresh(); !r) {
+      log_event("warn", "placement refresh failed", {{"detail", r.err().message}});
+      std::this_thread::sleep_for(cluster::redis_reconnect_backoff);
+      lock.lock();
+      refresh_wanted_ = true;  // try again soon: we may be missing changes
+      continue;
+    }
+    lock.lock();
+  }
+}
+
+result<http_response> node_client::ask_home(std::string_view home, std::string_view path,
+                                            std::string_view token) {
+  const error bad_token(errc::unauthenticated, "unauthenticated",
+                        "the session is invalid or has expired; sign in again");
+  const auto url = follower_.placement().node_url(home);
+  if (!url) return bad_token;
+  http_request req;
+  req.method = "POST";
+  req.target = std::string(path);
+  req.headers.emplace_back("content-type", "text/plain");
+  req.body = std::string(token);
+  auto res = upstream_.forward(*url, req, {{std::string(node_key_header), key_}});
+  if (!res)
+    return error(errc::unavailable, "home_unavailable",
+                 "your home municipality cannot confirm your session right now");
+  if (res->status == 401) return bad_token;
+  return std::move(res.value());
+}
+
+result<std::string> node_client::resolve_session(std::string_view home, std::string_view token) {
+  auto res = ask_home(home, resolve_session_path, token);
+  if (!res) return res.err();
+  boost::json::error_code ec;
+  auto v = boost::json::parse(res->body, ec);
+  if (res->status != 200 || ec || !v.is_object() || !v.as_object().contains("email") ||
+      !v.as_object().at("email").is_string())
+    return error(errc::internal, "bad_node_answer", "a store node answered a session lookup badly");
+  return std::string(v.as_object().at("email").as_string());
+}
+
+result<void> node_client::revoke_session(std::string_view home, std::string_view token) {
+  auto res = ask_home(home, revoke_session_path, token);
+  if (!res) return res.err();
+  if (res->status != 204)
+    return error(errc::internal, "bad_node_answer", "a store node answered a logout badly");
+  return {};
+}
+
+namespace {
+std::string throttle_key(std::string_view address) {
+  return "samverka:throttle:addr:" + std::string(address);
+}
+}  // namespace
+
+std::optional<std::chrono::seconds> node_client::address_blocked(std::string_view address) {
+  auto r = redis_.pipeline({{"GET", throttle_key(address)}, {"PTTL", throttle_key(address)}});
+  if (!r || (*r)[0].type != cluster::reply::kind::string) return std::nullopt;
+  const long long count = std::atoll((*r)[0].str.c_str());
+  if (count < static_cast<long long>(limits::max_failures_per_address)) return std::nullopt;
+  const long long ms = (*r)[1].integer > 0 ? (*r)[1].integer : 1000;
+  return std::chrono::seconds((ms + 999) / 1000);
+}
+
+void node_client::address_failed(std::string_view address) {
+  const auto window =
+      std::chrono::duration_cast<std::chrono::milliseconds>(limits::failure_window).count();
+  // The window starts at the first failure (NX), as in login_throttle.
+  (void)redis_.pipeline({{"INCR", throttle_key(address)},
+                         {"PEXPIRE", throttle_key(address), std::to_string(window), "NX"}});
+}
+
+proxy_app::proxy_app(const cluster::redis_address& redis_addr, std::string base_domain,
+                     std::string cluster_key, std::filesystem::path upload_dir)
+    : base_domain_(std::move(base_domain)),
+      key_(std::move(cluster_key)),
+      upload_dir_(std::move(upload_dir)),
+      follower_(redis_addr) {}
+
+std::optional<std::filesystem::path> proxy_app::upload_spool_dir(std::string_view method,
+                                                                 std::string_view host,
+                                                                 std::string_view target) {
+  if (method != "POST") return std::nullopt;
+  const auto addr = resolve_tenant(host, target, base_domain_);
+  if (addr.slug.empty() || !follower_.placement().node_url(addr.slug)) return std::nullopt;
+  std::vector<std::string> params;
+  if (!match_template("/api/v1/documents", addr.path, params) &&
+      !match_template("/api/v1/documents/{id}/versions", addr.path, params))
+    return std::nullopt;
+  return upload_dir_;
+}
+
+http_response proxy_app::dispatch(const http_request& req, const std::string& request_id,
+                                  std::string& slug, std::string& route) {
+  const auto addr = resolve_tenant(req.host, req.target, base_domain_);
+  if (platform_path(addr)) {
+    route = addr.path;
+    if (req.method != "GET") {
+      auto res = error_response(405, "method_not_allowed", "use GET");
+      res.set_header("Allow", "GET");
+      return res;
+    }
+    if (addr.path == "/healthz") return json_response(200, boost::json::object{{"status", "ok"}});
+    if (addr.path == "/readyz") {
+      if (draining_) return error_response(503, "draining", "the server is shutting down");
+      if (!follower_.placement().loaded())
+        return error_response(503, "not_ready", "the tenant placement is not loaded yet");
+      return json_response(200, boost::json::object{{"status", "ready"}});
+    }
+    http_response res;
+    res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    res.body = metrics_.serialize();
+    return res;
+  }
+  // Every tenant request is forwarded as one route: the store node labels its own metrics
+  // by route template, and a gateway parsing routes too would only duplicate that table.
+  route = "proxy";
+  if (addr.slug.empty())
+    return error_response(404, "tenant_not_found",
+                          "no municipality in the host name or the /t/SLUG path prefix");
+  slug = addr.slug;
+  const auto url = follower_.placement().node_url(addr.slug);
+  if (!url) {
+    if (!follower_.placement().loaded())
+      return error_response(503, "not_ready", "the tenant placement is not loaded yet");
+    return error_response(404, "tenant_not_found", "no such municipality");
+  }
+  auto res = upstream_.forward(*url, req,
+                               {{"X-Request-Id", request_id},
+                                {"X-Forwarded-For", req.remote_addr},
+                                {"X-Forwarded-Proto", req.tls ? "https" : "http"},
+                                {std::string(node_key_header), key_}});
+  if (!res) {
+    log_event("warn", "store node unreachable",
+              {{"request_id", request_id}, {"tenant", addr.slug}, {"node", *url}});
+    return error_response(res.err());
+  }
+  return std::move(res.value());
+}
+
+http_response proxy_app::handle(const http_request& req) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::string request_id = sanitize_request_id(req.header("x-request-id"));
+  std::string slug;
+  std::string route = "unmatched";
+  http_response res;
+  try {
+    res = dispatch(req, request_id, slug, route);
+  } catch (const std::exception& e) {
+    log_event("error", "proxy threw", {{"request_id", request_id}, {"what", e.what()}});
+    res = error_response(error(errc::internal, "unexpected exception"));
+  }
+  try {
+    finish(res, request_id);
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    metrics_.observe_request(route, req.method, res.status, secs);
+    log_access({request_id, slug, req.method, route, res.status, secs * 1000});
+  } catch (const std::exception&) {
+  }
+  return res;
+}
+
+http_response proxy_app::reject(int status, std::string_view code, std::string_view message) {
+  http_response res = error_response(status, code, message);
+  res.close = true;
+  const std::string request_id = sanitize_request_id(std::nullopt);
+  finish(res, request_id);
+  try {
+    metrics_.observe_request("unparsed", "OTHER", status, 0);
+    log_access({request_id, "", "-", "unparsed", status, 0});
+  } catch (const std::exception&) {
+  }
+  return res;
+}
+
+http_response store_front::reject(int status, std::string_view code, std::string_view message) {
+  return inner_.reject(status, code, message);
+}
+
+void store_front::on_drain() {
+  inner_.on_drain();
+}
+
+std::optional<std::filesystem::path> store_front::upload_spool_dir(std::string_view method,
+                                                                   std::string_view host,
+                                                                   std::string_view target) {
+  return inner_.upload_spool_dir(method, host, target);
+}
+
+http_response store_front::handle(const http_request& req) {
+  const auto key = req.header(node_key_header);
+  const bool from_gateway = key && crypto::constant_time_equal(*key, key_);
+  if (!from_gateway) {
+    // Probes and Prometheus talk to store nodes directly; everything else comes via a gateway.
+    const auto addr = resolve_tenant(req.host, req.target, "");
+    if (platform_path(addr)) return inner_.handle(req);
+    http_response res = error_response(403, "gateway_required",
+                                       "store nodes answer tenant requests from gateways only");
+    res.set_header("X-Request-Id", sanitize_request_id(std::nullopt));
+    return res;
+  }
+  if (req.target == resolve_session_path) {
+    if (req.method != "POST") return error_response(405, "method_not_allowed", "use POST");
+    auto email = inner_.resolve_local_session(req.body);
+    if (!email) return error_response(email.err());
+    return json_response(200, boost::json::object{{"email", *email}});
+  }
+  if (req.target == revoke_session_path) {
+    if (req.method != "POST") return error_response(405, "method_not_allowed", "use POST");
+    if (auto r = inner_.revoke_local_session(req.body); !r) return error_response(r.err());
+    http_response res;
+    res.status = 204;
+    return res;
+  }
+  http_request forwarded = req;
+  std::erase_if(forwarded.headers, [](const auto& h) { return h.first == node_key_header; });
+  if (auto xff = req.header("x-forwarded-for"); xff && !xff->empty())
+    forwarded.remote_addr = std::string(*xff);
+  if (auto proto = req.header("x-forwarded-proto")) forwarded.tls = *proto == "https";
+  return inner_.handle(forwarded);
+}
+
+registrar::registrar(cluster::redis_address redis_addr, std::string node_id,
+                     std::string advertise_url, facts_fn facts)
+    : redis_(std::move(redis_addr)),
+      reg_(redis_, std::move(node_id), std::move(advertise_url)),
+      facts_(std::move(facts)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+registrar::~registrar() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+    cv_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void registrar::run() {
+  bool failing = false;
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    lock.unlock();
+    auto r = reg_.sync(facts_());
+    if (!r && !failing)
+      log_event("warn", "cannot register in Redis", {{"detail", r.err().message}});
+    if (r && failing) log_event("info", "registered in Redis again");
+    failing = !r;
+    lock.lock();
+    cv_.wait_for(lock, cluster::registration_interval, [this] { return stop_; });
+  }
+}
+
+}  // namespace samverka::gateway

@@ -1,0 +1,170 @@
+// Cluster mode (`samverka serve --redis URL --role gateway|store`), the gateway side of it:
+//
+//   proxy_app     the request handler of a gateway node: resolves the tenant like the single
+//                 node does, finds its owner in the placement cache and forwards the request
+//                 over a pooled keep-alive connection (upstream.hpp); 503 JSON when the owner
+//                 cannot be reached. Holds no tenant data and no sessions.
+//   store_front   wraps a store node's app: tenant requests must come from a gateway (they carry
+//                 the cluster key), and only then are the gateway's X-Forwarded-For and
+//                 X-Forwarded-Proto believed (login throttling counts the real client).
+//   registrar     a store node's background thread keeping its placement in Redis in step with
+//                 its registry (cluster::node_registration).
+//
+// Beast-free: forwarding goes through upstream_pool.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "http_types.hpp"
+#include "metrics.hpp"
+#include "samverka/cluster/placement.hpp"
+#include "samverka/cluster/redis.hpp"
+#include "upstream.hpp"
+
+namespace samverka::gateway {
+
+// The header carrying the cluster key from gateways to store nodes.
+inline constexpr std::string_view node_key_header = "x-samverka-node-key";
+// The shared secret of a cluster is at least this long (a random token, not a password).
+inline constexpr std::size_t min_cluster_key_length = 32;
+
+// The path store nodes answer for each other: resolves a session token whose home tenant the
+// node owns. Body: the token (text/plain); 200 {"email"} or 401. Needs the cluster key.
+inline constexpr std::string_view resolve_session_path = "/internal/v1/sessions/resolve";
+// Ends such a session (logout on another node). Body: the token; 204 or 401.
+inline constexpr std::string_view revoke_session_path = "/internal/v1/sessions/revoke";
+
+// A local copy of placement kept current in the background: re-read on every pub/sub message,
+// after every (re)subscribe, and every placement_refresh_interval. Lookups never touch Redis.
+class placement_follower {
+ public:
+  explicit placement_follower(const cluster::redis_address& redis_addr);
+  ~placement_follower();
+  placement_follower(const placement_follower&) = delete;
+  placement_follower& operator=(const placement_follower&) = delete;
+
+  const cluster::placement_cache& placement() const { return placement_; }
+
+ private:
+  void refresh_loop();
+
+  cluster::redis_client redis_;
+  cluster::placement_cache placement_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool refresh_wanted_ = true;
+  bool stop_ = false;
+  std::thread refresher_;
+  std::unique_ptr<cluster::subscriber> subscriber_;
+};
+
+// How one node asks another for what only the other holds (sessions of its tenants' people).
+class node_client {
+ public:
+  node_client(const cluster::redis_address& redis_addr, std::string cluster_key)
+      : follower_(redis_addr), key_(std::move(cluster_key)), redis_(redis_addr) {}
+
+  // The e-mail of the person whose session `token` ("HOME.SECRET") is, asked of the node owning
+  // HOME: unauthenticated when HOME is unknown, suspended or the session is not valid there
+  // (expired, revoked, person deactivated); unavailable when that node cannot be reached.
+  result<std::string> resolve_session(std::string_view home, std::string_view token);
+  // Ends the session `token` at the node owning HOME (same failures as resolve_session).
+  result<void> revoke_session(std::string_view home, std::string_view token);
+  // The slug of the tenant owning e-mail `domain` on any node (from the local placement copy).
+  std::optional<std::string> domain_owner(std::string_view domain) const {
+    return follower_.placement().domain_owner(domain);
+  }
+  // Cluster-wide failed sign-ins per remote address (fixed windows of
+  // limits::failure_window, limit limits::max_failures_per_address, as login_throttle):
+  // the wait when `address` is over the limit; nullopt when allowed or Redis is down.
+  std::optional<std::chrono::seconds> address_blocked(std::string_view address);
+  // Counts one failed sign-in from `address` (best effort: nothing while Redis is down).
+  void address_failed(std::string_view address);
+
+ private:
+  // POSTs `token` to `path` of the node owning `home`; its response, or the mapped failure.
+  result<http_response> ask_home(std::string_view home, std::string_view path,
+                                 std::string_view token);
+
+  placement_follower follower_;
+  std::string key_;
+  upstream_pool upstream_;
+  cluster::redis_client redis_;  // throttle counters
+};
+
+class proxy_app final : public request_handler {
+ public:
+  // Starts following placement at once. Streamed uploads are spooled in `upload_dir`.
+  proxy_app(const cluster::redis_address& redis_addr, std::string base_domain,
+            std::string cluster_key, std::filesystem::path upload_dir);
+  ~proxy_app() override = default;
+
+  http_response handle(const http_request& req) override;
+  http_response reject(int status, std::string_view code, std::string_view message) override;
+  void on_drain() override { draining_ = true; }
+  // Document uploads (the routes the store node streams) are streamed to a temp file here too,
+  // then sent on from it, so they are not capped at the in-memory body limit.
+  std::optional<std::filesystem::path> upload_spool_dir(std::string_view method,
+                                                        std::string_view host,
+                                                        std::string_view target) override;
+
+ private:
+  http_response dispatch(const http_request& req, const std::string& request_id, std::string& slug,
+                         std::string& route);
+
+  std::string base_domain_;
+  std::string key_;
+  std::filesystem::path upload_dir_;
+  placement_follower follower_;
+  upstream_pool upstream_;
+  metrics metrics_;
+  std::atomic<bool> draining_{false};
+};
+
+class app;
+
+class store_front final : public request_handler {
+ public:
+  store_front(app& inner, std::string cluster_key) : inner_(inner), key_(std::move(cluster_key)) {}
+
+  http_response handle(const http_request& req) override;
+  http_response reject(int status, std::string_view code, std::string_view message) override;
+  void on_drain() override;
+  std::optional<std::filesystem::path> upload_spool_dir(std::string_view method,
+                                                        std::string_view host,
+                                                        std::string_view target) override;
+
+ private:
+  app& inner_;
+  std::string key_;
+};
+
+class registrar {
+ public:
+  using facts_fn = std::function<cluster::node_facts()>;
+  // Registers `node_id` at `advertise_url` with the tenants (and their domains) `facts()`
+  // returns, every cluster::registration_interval, until destroyed.
+  registrar(cluster::redis_address redis_addr, std::string node_id, std::string advertise_url,
+            facts_fn facts);
+  ~registrar();
+
+ private:
+  void run();
+
+  cluster::redis_client redis_;
+  cluster::node_registration reg_;
+  facts_fn facts_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace samverka::gateway
