@@ -21,6 +21,9 @@ int main(int argc, char** argv) {
   serve->add_option("--threads", opt.threads, "Worker threads (default: one per core)");
   serve->add_option("--max-open-tenants", opt.max_open_tenants,
                     "Tenant databases kept open at once (least recently used closed first)");
+  serve->add_option("--trusted-proxy", opt.trusted_proxies,
+                    "Reverse proxy (address or CIDR block, repeatable) whose X-Forwarded-For "
+                    "names the client for login throttling and logs; default: none");
   if (const char* env = std::getenv("SAMVERKA_OIDC_CA_FILE")) opt.oidc_ca_file = env;
   serve->add_option("--oidc-ca-file", opt.oidc_ca_file,
                     "PEM CA bundle trusted for OpenID Connect providers instead of the system "

@@ -283,7 +283,7 @@ class session : public std::enable_shared_from_this<session> {
     req.host = std::string(msg[http::field::host]);
     req.headers.reserve(std::distance(msg.begin(), msg.end()));
     for (const auto& f : msg) req.headers.emplace_back(ascii_lower(f.name_string()), f.value());
-    req.remote_addr = remote_;
+    req.remote_addr = srv_.lim.proxies.client(remote_, msg["X-Forwarded-For"]);
     return req;
   }
 
@@ -309,7 +309,7 @@ class session : public std::enable_shared_from_this<session> {
     req.headers.reserve(std::distance(msg.begin(), msg.end()));
     for (const auto& f : msg) req.headers.emplace_back(ascii_lower(f.name_string()), f.value());
     req.body = std::move(msg.body());
-    req.remote_addr = remote_;
+    req.remote_addr = srv_.lim.proxies.client(remote_, msg["X-Forwarded-For"]);
     version_ = msg.version();
     keep_alive_ = msg.keep_alive() && ++served_ < srv_.lim.max_requests_per_connection;
     parser_.reset();

@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 
+#include "client_address.hpp"
 #include "http_types.hpp"
 #include "limits.hpp"
 #include "samverka/core/error.hpp"
@@ -46,6 +47,8 @@ struct server_limits {
   std::size_t max_connections = limits::max_connections;
   std::size_t max_requests_per_connection = limits::max_requests_per_connection;
   std::chrono::milliseconds drain_deadline = limits::drain_deadline;
+  // Whose X-Forwarded-For names the client (default: nobody's).
+  trusted_proxies proxies;
 };
 
 class http_server {

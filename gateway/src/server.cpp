@@ -34,6 +34,20 @@ int fail(const error& e) {
   return 1;
 }
 
+int usage_error(const error& e) {
+  fail(e);
+  return 2;  // as in samverkactl
+}
+
+// The HTTP limits of `options`: the defaults plus the trusted reverse proxies.
+result<server_limits> http_limits(const server_options& options) {
+  auto proxies = trusted_proxies::parse(options.trusted_proxies);
+  if (!proxies) return proxies.err();
+  server_limits lim;
+  lim.proxies = std::move(*proxies);
+  return lim;
+}
+
 int usage(std::string_view message) {
   std::cerr << "samverka: " << message << '\n';
   return 2;  // a usage error, as in samverkactl
@@ -85,7 +99,9 @@ int run_gateway(const server_options& options, const cluster_settings& cs,
   if (ec) return fail(error(errc::internal, "cannot create " + uploads.string()));
   proxy_app application(cs.redis, options.base_domain, cs.key, uploads);
   raise_fd_limit();
-  http_server server(application);
+  auto lim = http_limits(options);
+  if (!lim) return usage_error(lim.err());
+  http_server server(application, std::move(*lim));
   auto port = server.listen(addr);
   if (!port) return fail(port.err());
   std::cout << "samverka listening on http://" << display_host(addr.host) << ":" << *port
@@ -150,9 +166,12 @@ int run_server(const server_options& options) {
   if (!application) return fail(application.err());
 
   raise_fd_limit();
+  auto lim = http_limits(options);
+  if (!lim) return usage_error(lim.err());
   std::optional<store_front> front;
   if (cs) front.emplace(**application, cs->key);
-  http_server server(front ? static_cast<request_handler&>(*front) : **application);
+  http_server server(front ? static_cast<request_handler&>(*front) : **application,
+                     std::move(*lim));
   auto port = server.listen(*addr);
   if (!port) return fail(port.err());
   const std::string host = display_host(addr->host);

@@ -207,6 +207,48 @@ TEST_F(platform, LogsHoldNoTokensPasswordsOrEmailAddresses) {
 // --- Backups
 // --------------------------------------------------------------------------------------
 
+// Failed sign-ins from one client address, as seen through `via` (an X-Forwarded-For value).
+response fail_login(const server& srv, int i, const std::string& via) {
+  request r;
+  r.method = "POST";
+  r.target = "/t/eksjo/api/v1/auth/login";
+  r.headers["X-Forwarded-For"] = via;
+  r.body = body({{"email", "gissning" + std::to_string(i) + "@eksjo.se"}, {"password", "fel"}});
+  return srv.send(r);
+}
+
+TEST_F(platform, BehindATrustedProxyEachClientHasItsOwnAddressLimit) {
+  // The per-address limit is 50 failures in a window (gateway/src/limits.hpp).
+  ASSERT_EQ(srv->terminate(), 0);
+  srv = std::make_unique<server>(dir.path(),
+                                 std::vector<std::string>{"--trusted-proxy", "127.0.0.1/32"});
+  for (int i = 0; i < 50; ++i)
+    ASSERT_EQ(fail_login(*srv, i, "203.0.113.5").error_code(), "invalid_credentials") << i;
+  EXPECT_EQ(fail_login(*srv, 99, "203.0.113.5").error_code(), "too_many_attempts");
+  // Another client behind the same proxy is not blocked; a spoofed entry left of the proxy's
+  // own is not believed (the rightmost untrusted address counts).
+  EXPECT_EQ(fail_login(*srv, 100, "203.0.113.6").error_code(), "invalid_credentials");
+  EXPECT_EQ(fail_login(*srv, 101, "203.0.113.6, 203.0.113.5").error_code(), "too_many_attempts");
+  EXPECT_EQ(fail_login(*srv, 102, "203.0.113.5, 203.0.113.7").error_code(), "invalid_credentials");
+}
+
+TEST_F(platform, WithoutTrustedProxiesForwardedForIsIgnored) {
+  for (int i = 0; i < 50; ++i)
+    ASSERT_EQ(fail_login(*srv, i, "198.51.100." + std::to_string(i)).error_code(),
+              "invalid_credentials")
+        << i;
+  // Every attempt came from 127.0.0.1, whatever the header said.
+  EXPECT_EQ(fail_login(*srv, 99, "198.51.100.200").error_code(), "too_many_attempts");
+}
+
+TEST_F(platform, AnInvalidTrustedProxyIsAUsageError) {
+  auto r = std::system(("\"" + (fs::path(SAMVERKA_BINARY_DIR) / "samverka").string() +
+                        "\" serve --data-dir " + dir.path().string() +
+                        " --listen 127.0.0.1:0 --trusted-proxy 10.0.0.0/99" + " >/dev/null 2>&1")
+                           .c_str());
+  EXPECT_EQ(WEXITSTATUS(r), 2);
+}
+
 TEST_F(platform, BackupAndRestoreWhileServing) {
   publish("Före säkerhetskopian");
   publish("Sävsjös nyhet", {}, "savsjo");

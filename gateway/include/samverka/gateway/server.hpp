@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace samverka::gateway {
 
@@ -20,6 +21,9 @@ struct server_options {
   std::optional<std::string> redis_url;
   // PEM CA bundle trusted for OpenID Connect providers (default: the system CA store).
   std::string oidc_ca_file;
+  // Reverse proxies (CIDR blocks) whose X-Forwarded-For names the client, e.g. the Ingress
+  // controller's pod network; none by default.
+  std::vector<std::string> trusted_proxies;
   // The daily digest e-mail (content2): off without an SMTP relay URL. `digest_at` is the local
   // time "HH:MM" the day's digests go out; `digest_poll_ms` how often the clock is looked at.
   std::string smtp_url;
