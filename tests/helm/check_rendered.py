@@ -90,6 +90,13 @@ if mode == "production":
     tls = ingress["spec"].get("tls", [])
     check(tls and f"*.{domain}" in tls[0]["hosts"], "ingress: wildcard TLS")
     check(ingress["spec"].get("ingressClassName") == "nginx", "ingress class")
+    store_args = stores[0]["spec"]["template"]["spec"]["containers"][0]["args"]
+    check("--trusted-proxy" in store_args
+          and store_args[store_args.index("--trusted-proxy") + 1] == "10.0.0.0/8",
+          "single node behind the Ingress: the store trusts the Ingress pod network")
+if mode == "default":
+    store_args = stores[0]["spec"]["template"]["spec"]["containers"][0]["args"]
+    check("--trusted-proxy" not in store_args, "default: no proxy trusted")
 
 client = [v for v in by_kind.get("Service", []) if v["spec"].get("clusterIP") != "None"
           and v["metadata"]["labels"].get("app.kubernetes.io/component") != "redis"]
