@@ -92,12 +92,13 @@ function documentRow(d) {
       : null);
 }
 
-export async function documentsView(ctx) {
-  ctx.setTitle(t('documents.title'));
-  const list = h('ul', { class: 'news-list', id: 'document-list' });
-  const status = h('p', { class: 'muted', id: 'document-status' });
-  const more = h('button', { type: 'button', class: 'button button--secondary', id: 'more-documents', hidden: true },
-    t('documents.more'));
+// A filterable, cursor-paged list of `kind` ("documents", "guides") from GET /KIND, one `row`
+// per item. Resolves to the nodes to show, or null where the server has no such list.
+export async function pagedList(ctx, kind, { listId, statusId, moreId, row }) {
+  const list = h('ul', { class: 'news-list', id: listId });
+  const status = h('p', { class: 'muted', id: statusId });
+  const more = h('button', { type: 'button', class: 'button button--secondary', id: moreId, hidden: true },
+    t(`${kind}.more`));
   let cursor = null;
   let available = true;
   let query = ctx.query.get('q') ?? '';
@@ -107,17 +108,17 @@ export async function documentsView(ctx) {
     if (query) params.set('q', query);
     let page;
     try {
-      page = await api('GET', `/documents?${params}`);
+      page = await api('GET', `/${kind}?${params}`);
     } catch (e) {
       if (e.status !== 404 && e.status !== 405) throw e;
       available = false;
       return;
     }
-    for (const d of page.items ?? []) list.append(documentRow(d));
+    for (const item of page.items ?? []) list.append(row(item));
     cursor = page.next_cursor ?? null;
     more.hidden = !cursor;
-    if (list.childElementCount) status.textContent = t('documents.count', { n: list.childElementCount });
-    else status.textContent = query ? t('documents.none_match', { q: query }) : t('documents.empty');
+    if (list.childElementCount) status.textContent = t(`${kind}.count`, { n: list.childElementCount });
+    else status.textContent = query ? t(`${kind}.none_match`, { q: query }) : t(`${kind}.empty`);
   }
   more.addEventListener('click', async () => {
     const before = list.childElementCount;
@@ -126,13 +127,21 @@ export async function documentsView(ctx) {
     announce(status.textContent);
   });
   await load();
-  const filter = filterForm('documents', query, async (q) => {
+  const filter = filterForm(kind, query, async (q) => {
     query = q;
     cursor = null;
     list.replaceChildren();
-    replace(q ? `/documents?${new URLSearchParams({ q })}` : '/documents');
+    replace(q ? `/${kind}?${new URLSearchParams({ q })}` : `/${kind}`);
     await load();
     announce(status.textContent);
+  });
+  return available ? [filter, list, status, more] : null;
+}
+
+export async function documentsView(ctx) {
+  ctx.setTitle(t('documents.title'));
+  const content = await pagedList(ctx, 'documents', {
+    listId: 'document-list', statusId: 'document-status', moreId: 'more-documents', row: documentRow,
   });
   const editor = isEditor(ctx.me);
   fill(ctx.el,
@@ -140,9 +149,8 @@ export async function documentsView(ctx) {
     h('div', { class: 'home-layout' },
       h('section', { 'aria-labelledby': 'documents-heading' },
         h('h2', { id: 'documents-heading' }, t('documents.list')),
-        available
-          ? [filter, list, status, more]
-          : h('p', { class: 'notice notice--info', id: 'documents-unavailable' }, t('documents.list_unavailable'), ' ',
+        content
+          ?? h('p', { class: 'notice notice--info', id: 'documents-unavailable' }, t('documents.list_unavailable'), ' ',
               h('a', { href: href('/search?type=document') }, t('documents.search_instead')))),
       editor ? h('aside', { class: 'home-aside' }, uploadForm(ctx)) : null));
 }

@@ -7,12 +7,10 @@ import { timeElement } from './format.js';
 import { confirmDelete, errorSummary, errorText, field } from './forms.js';
 import { t } from './i18n.js';
 import { isEditor } from './roles.js';
-import { href, replace } from './router.js';
+import { href } from './router.js';
 import { forbidden } from './view_common.js';
-import { filterForm } from './view_documents.js';
+import { pagedList } from './view_documents.js';
 
-// Guides per page of the list.
-const pageSize = 20;
 // The API's bound on steps per guide.
 const maxSteps = 100;
 
@@ -24,62 +22,25 @@ function imageUrl(ref) {
   return null;
 }
 
+function guideRow(g) {
+  return h('li', { class: 'news-card' },
+    h('h2', { class: 'news-card__title' }, h('a', { href: href(`/guides/${g.id}`) }, g.title)),
+    g.summary ? h('p', { class: 'news-card__summary' }, g.summary) : null,
+    h('p', { class: 'news-card__meta' },
+      g.step_count !== undefined ? `${t('guides.step_count', { n: g.step_count })} · ` : '',
+      t('guides.updated'), ' ', timeElement(g.updated_at)));
+}
+
 export async function guidesView(ctx) {
   ctx.setTitle(t('guides.title'));
-  const list = h('ul', { class: 'news-list', id: 'guide-list' });
-  const status = h('p', { class: 'muted', id: 'guide-status' });
-  const more = h('button', { type: 'button', class: 'button button--secondary', hidden: true }, t('guides.more'));
-  let cursor = null;
-  let available = true;
-  let query = ctx.query.get('q') ?? '';
-  async function load() {
-    const params = new URLSearchParams({ limit: String(pageSize) });
-    if (cursor) params.set('cursor', cursor);
-    if (query) params.set('q', query);
-    let page;
-    try {
-      page = await api('GET', `/guides?${params}`);
-    } catch (e) {
-      if (e.status !== 404 && e.status !== 405) throw e;
-      available = false;
-      return;
-    }
-    for (const g of page.items ?? []) {
-      list.append(h('li', { class: 'news-card' },
-        h('h2', { class: 'news-card__title' }, h('a', { href: href(`/guides/${g.id}`) }, g.title)),
-        g.summary ? h('p', { class: 'news-card__summary' }, g.summary) : null,
-        h('p', { class: 'news-card__meta' },
-          g.step_count !== undefined ? `${t('guides.step_count', { n: g.step_count })} · ` : '',
-          t('guides.updated'), ' ', timeElement(g.updated_at))));
-    }
-    cursor = page.next_cursor ?? null;
-    more.hidden = !cursor;
-    if (list.childElementCount) status.textContent = t('guides.count', { n: list.childElementCount });
-    else status.textContent = query ? t('guides.none_match', { q: query }) : t('guides.empty');
-  }
-  more.addEventListener('click', async () => {
-    const before = list.childElementCount;
-    await load();
-    list.children[before]?.querySelector('a')?.focus();
-    announce(status.textContent);
-  });
-  await load();
-  const filter = filterForm('guides', query, async (q) => {
-    query = q;
-    cursor = null;
-    list.replaceChildren();
-    replace(q ? `/guides?${new URLSearchParams({ q })}` : '/guides');
-    await load();
-    announce(status.textContent);
-  });
+  const content = await pagedList(ctx, 'guides', { listId: 'guide-list', statusId: 'guide-status', row: guideRow });
   fill(ctx.el,
     h('p', { class: 'lead' }, t('guides.intro')),
     isEditor(ctx.me)
       ? h('div', { class: 'button-row' }, h('a', { class: 'button', href: href('/guides/new'), id: 'new-guide' }, t('guides.new')))
       : null,
-    available
-      ? [filter, list, status, more]
-      : h('p', { class: 'notice notice--info', id: 'guides-unavailable' }, t('guides.list_unavailable'), ' ',
+    content
+      ?? h('p', { class: 'notice notice--info', id: 'guides-unavailable' }, t('guides.list_unavailable'), ' ',
           h('a', { href: href('/search?type=guide') }, t('guides.search_instead'))));
 }
 
