@@ -34,11 +34,6 @@ int fail(const error& e) {
   return 1;
 }
 
-int usage_error(const error& e) {
-  fail(e);
-  return 2;  // as in samverkactl
-}
-
 // The HTTP limits of `options`: the defaults plus the trusted reverse proxies.
 result<server_limits> http_limits(const server_options& options) {
   auto proxies = trusted_proxies::parse(options.trusted_proxies);
@@ -91,7 +86,7 @@ result<cluster_settings> cluster_config(const server_options& options) {
 }
 
 int run_gateway(const server_options& options, const cluster_settings& cs,
-                const listen_address& addr) {
+                const listen_address& addr, server_limits lim) {
   // Streamed document uploads wait here until they are sent on (TMPDIR, e.g. an emptyDir).
   std::error_code ec;
   const auto uploads = std::filesystem::temp_directory_path(ec) / "samverka-gateway-uploads";
@@ -99,9 +94,7 @@ int run_gateway(const server_options& options, const cluster_settings& cs,
   if (ec) return fail(error(errc::internal, "cannot create " + uploads.string()));
   proxy_app application(cs.redis, options.base_domain, cs.key, uploads);
   raise_fd_limit();
-  auto lim = http_limits(options);
-  if (!lim) return usage_error(lim.err());
-  http_server server(application, std::move(*lim));
+  http_server server(application, std::move(lim));
   auto port = server.listen(addr);
   if (!port) return fail(port.err());
   std::cout << "samverka listening on http://" << display_host(addr.host) << ":" << *port
@@ -116,6 +109,8 @@ int run_gateway(const server_options& options, const cluster_settings& cs,
 int run_server(const server_options& options) {
   auto addr = parse_listen(options.listen);
   if (!addr) return usage(addr.err().message);
+  auto lim = http_limits(options);
+  if (!lim) return usage(lim.err().message);
   std::optional<cluster_settings> cs;
   if (options.redis_url) {
     auto c = cluster_config(options);
@@ -124,7 +119,7 @@ int run_server(const server_options& options) {
     if (options.role == "store" && options.advertise.empty() &&
         (addr->host == "0.0.0.0" || addr->host == "::"))
       return usage("a store node listening on every address needs --advertise URL");
-    if (options.role == "gateway") return run_gateway(options, *cs, *addr);
+    if (options.role == "gateway") return run_gateway(options, *cs, *addr, std::move(*lim));
   }
 
   app_config cfg;
@@ -166,8 +161,6 @@ int run_server(const server_options& options) {
   if (!application) return fail(application.err());
 
   raise_fd_limit();
-  auto lim = http_limits(options);
-  if (!lim) return usage_error(lim.err());
   std::optional<store_front> front;
   if (cs) front.emplace(**application, cs->key);
   http_server server(front ? static_cast<request_handler&>(*front) : **application,
