@@ -30,6 +30,7 @@
 #include "csv_import.hpp"  // directory feature
 #include "samverka/core/clock.hpp"
 #include "samverka/core/slug.hpp"
+#include "samverka/provisioning/cluster_client.hpp"
 #include "samverka/provisioning/digest.hpp"
 #include "samverka/provisioning/registry.hpp"
 #include "samverka/tenant/limits.hpp"
@@ -177,11 +178,24 @@ json::object partnership_json(const partnership& p) {
 struct context {
   fs::path data_dir;
   bool json = false;
+  std::string redis_flag;  // --redis URL (cluster mode); else $SAMVERKA_REDIS
   std::shared_ptr<registry> reg;
+  std::optional<cluster_client> cluster_conn;
 
   registry& r() {
     if (!reg) reg = take(registry::open(data_dir));
     return *reg;
+  }
+
+  // The cluster this node belongs to (connected on first use); nullptr in single-node mode.
+  cluster_client* cluster() {
+    if (cluster_conn) return &*cluster_conn;
+    auto o = cluster_options_from_env(redis_flag);
+    if (!o) return nullptr;
+    auto conn = cluster_client::connect(*o);
+    if (!conn) throw cli_exit{exit_failed, "cluster mode: " + conn.err().message};
+    cluster_conn.emplace(std::move(conn.value()));
+    return &*cluster_conn;
   }
 
   // The store of a registered tenant (suspension does not matter to the operator).
@@ -286,7 +300,18 @@ void user_add(context& c, const user_add_args& a) {
   if (a.password_stdin) {
     // Checked before reading, so an operator is not asked for a password that would be refused.
     auto domain = email_domain(email);
-    if (auto owner = take(c.r().domain_owner(domain)); owner && *owner != t.slug)
+    auto owner = take(c.r().domain_owner(domain));
+    // Cluster mode: this registry knows only this node's tenants; Redis knows every node's.
+    if (!owner) {
+      if (auto* cl = c.cluster()) {
+        auto remote = cl->domain_owner(domain);
+        if (!remote)
+          throw cli_exit{exit_failed, "cannot check who owns " + domain +
+                                          " in the cluster (Redis): " + remote.err().message};
+        owner = std::move(remote.value());
+      }
+    }
+    if (owner && *owner != t.slug)
       throw cli_exit{exit_failed, "refusing a password: " + domain + " belongs to tenant '" +
                                       *owner + "', so " + email +
                                       " logs in there (add them here without a password)"};
@@ -532,6 +557,10 @@ int run_cli(int argc, char** argv) {
   app.add_option("--data-dir", data_dir,
                  "data directory (default: $SAMVERKA_DATA_DIR, else ./data)");
   app.add_flag("--json", c.json, "print machine-readable JSON instead of tables");
+  app.add_option("--redis", c.redis_flag,
+                 "cluster mode: the cluster's Redis, redis://HOST:PORT[/DB] (default: "
+                 "$SAMVERKA_REDIS); needs $SAMVERKA_CLUSTER_KEY. Checks rules that span nodes "
+                 "(e.g. e-mail domains owned by a tenant on another node)");
   app.set_version_flag("--version", [] {
     return std::string("samverkactl ") + SAMVERKA_VERSION + " (tenant schema " +
            std::to_string(tenant::current_schema_version()) + ")";

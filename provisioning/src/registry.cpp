@@ -72,6 +72,18 @@ CREATE TABLE scim_tokens(
 );
 CREATE INDEX scim_tokens_by_tenant ON scim_tokens(tenant_id);
 )sql",
+    // Cluster mode: partnerships with tenants that other store nodes own. Each node records the
+    // half of a cross-node pair that involves its own tenant (the partner's node records the
+    // other half); the partner's name is kept for distribution lists and share messages.
+    R"sql(
+CREATE TABLE remote_partnerships(
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  partner_slug TEXT NOT NULL,
+  partner_name TEXT NOT NULL,
+  since INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, partner_slug)
+) WITHOUT ROWID;
+)sql",
 };
 constexpr int registry_schema_version = static_cast<int>(std::size(migrations));
 
@@ -700,12 +712,76 @@ result<bool> registry::are_partners(std::string_view a, std::string_view b) {
     auto& st = p_->conn.cached(
         "SELECT 1 FROM partnerships p JOIN tenants ta ON ta.id = p.a JOIN tenants tb ON tb.id = "
         "p.b "
-        "WHERE (ta.slug = ?1 AND tb.slug = ?2) OR (ta.slug = ?2 AND tb.slug = ?1)");
+        "WHERE (ta.slug = ?1 AND tb.slug = ?2) OR (ta.slug = ?2 AND tb.slug = ?1) "
+        "UNION ALL SELECT 1 FROM remote_partnerships r JOIN tenants t ON t.id = r.tenant_id "
+        "WHERE (t.slug = ?1 AND r.partner_slug = ?2) OR (t.slug = ?2 AND r.partner_slug = ?1)");
     st.bind(1, a);
     st.bind(2, b);
     bool yes = st.step();
     st.reset();
     return yes;
+  });
+}
+
+result<remote_partnership> registry::link_remote(std::string_view local, std::string_view remote,
+                                                 std::string_view remote_name) {
+  if (local == remote)
+    return error(errc::invalid_input, "self_partnership", "a tenant cannot partner with itself");
+  if (!valid_slug(remote))
+    return error(errc::invalid_input, "invalid_slug", "'" + std::string(remote) + "' is no slug");
+  return guarded([&]() -> result<remote_partnership> {
+    std::lock_guard lock(p_->mu);
+    db::write_txn txn(p_->conn);
+    auto id = p_->tenant_id(local);
+    if (!id) return unknown_tenant(local);
+    if (p_->tenant_id(remote))
+      return error(errc::conflict, "tenant_is_local",
+                   "'" + std::string(remote) + "' is registered on this node; use link");
+    p_->conn
+        .prepare(
+            "INSERT INTO remote_partnerships(tenant_id, partner_slug, partner_name, since) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT(tenant_id, partner_slug) DO UPDATE SET "
+            "partner_name = excluded.partner_name")
+        .bind_all(*id, remote, remote_name, now_ms())
+        .run();
+    auto st = p_->conn.prepare(
+        "SELECT since FROM remote_partnerships WHERE tenant_id = ? AND partner_slug = ?");
+    st.bind_all(*id, remote);
+    st.step();
+    remote_partnership out{std::string(local), std::string(remote), std::string(remote_name),
+                           st.int64(0)};
+    st.reset();
+    p_->commit(txn);
+    return out;
+  });
+}
+
+result<void> registry::unlink_remote(std::string_view local, std::string_view remote) {
+  return guarded([&]() -> result<void> {
+    std::lock_guard lock(p_->mu);
+    db::write_txn txn(p_->conn);
+    auto id = p_->tenant_id(local);
+    if (!id) return unknown_tenant(local);
+    p_->conn.prepare("DELETE FROM remote_partnerships WHERE tenant_id = ? AND partner_slug = ?")
+        .bind_all(*id, remote)
+        .run();
+    if (p_->conn.changes() == 0)
+      return error(errc::not_found, "not_partners",
+                   "'" + std::string(local) + "' and '" + std::string(remote) + "' are not partners");
+    p_->commit(txn);
+    return {};
+  });
+}
+
+result<std::vector<remote_partnership>> registry::remote_partners() {
+  return guarded([&]() -> result<std::vector<remote_partnership>> {
+    std::lock_guard lock(p_->mu);
+    auto st = p_->conn.prepare(
+        "SELECT t.slug, r.partner_slug, r.partner_name, r.since FROM remote_partnerships r "
+        "JOIN tenants t ON t.id = r.tenant_id ORDER BY t.slug, r.partner_slug");
+    std::vector<remote_partnership> out;
+    while (st.step()) out.push_back({st.text(0), st.text(1), st.text(2), st.int64(3)});
+    return out;
   });
 }
 

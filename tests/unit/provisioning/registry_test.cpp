@@ -264,6 +264,37 @@ TEST_F(RegistryTest, PartnershipsAreSymmetric) {
   EXPECT_EQ(twice.err().code, "not_partners");
 }
 
+TEST_F(RegistryTest, RemotePartnershipsRecordThisNodesHalf) {
+  create("eksjo");
+  create("nassjo");
+  auto r = reg_->link_remote("eksjo", "savsjo", "Sävsjö kommun");
+  ASSERT_TRUE(r) << r.err().message;
+  EXPECT_EQ(r->remote_name, "Sävsjö kommun");
+  auto again = reg_->link_remote("eksjo", "savsjo", "Sävsjö");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->since_ms, r->since_ms) << "idempotent; the name follows the partner";
+  EXPECT_TRUE(*reg_->are_partners("eksjo", "savsjo"));
+  EXPECT_TRUE(*reg_->are_partners("savsjo", "eksjo"));
+  EXPECT_FALSE(*reg_->are_partners("nassjo", "savsjo"));
+  EXPECT_TRUE(reg_->partnerships()->empty()) << "local pairs only";
+  auto all = reg_->remote_partners();
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].remote_name, "Sävsjö");
+
+  EXPECT_EQ(reg_->link_remote("eksjo", "nassjo", "N").err().code, "tenant_is_local");
+  EXPECT_EQ(reg_->link_remote("eksjo", "eksjo", "E").err().kind, errc::invalid_input);
+  EXPECT_EQ(reg_->link_remote("eksjo", "Bad Slug", "B").err().kind, errc::invalid_input);
+  EXPECT_EQ(reg_->link_remote("nope", "savsjo", "S").err().kind, errc::not_found);
+  EXPECT_EQ(reg_->unlink_remote("nassjo", "savsjo").err().code, "not_partners");
+  ASSERT_TRUE(reg_->unlink_remote("eksjo", "savsjo"));
+  EXPECT_FALSE(*reg_->are_partners("eksjo", "savsjo"));
+
+  ASSERT_TRUE(reg_->link_remote("nassjo", "savsjo", "S"));
+  ASSERT_TRUE(reg_->delete_tenant("nassjo"));
+  EXPECT_TRUE(reg_->remote_partners()->empty()) << "a deleted tenant takes its halves along";
+}
+
 TEST_F(RegistryTest, DataVersionSeesOwnAndOtherProcessesCommits) {
   auto v0 = reg_->data_version();
   EXPECT_EQ(reg_->data_version(), v0) << "stable while nothing changes";

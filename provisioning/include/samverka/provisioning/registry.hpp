@@ -47,6 +47,15 @@ struct partnership {
   std::int64_t since_ms = 0;
 };
 
+// Cluster mode: this node's tenant `local` is a partner of `remote`, which another store node owns
+// (that node records the mirror half).
+struct remote_partnership {
+  std::string local;
+  std::string remote;
+  std::string remote_name;
+  std::int64_t since_ms = 0;
+};
+
 // What a tenant occupies on disk, for operators (`samverkactl tenant show`).
 struct tenant_usage {
   std::uint64_t size_bytes = 0;  // database incl. WAL, and the file folder
@@ -117,8 +126,18 @@ class registry {
   // --- Partnerships (both directions at once) --------------------------------------------------
   result<partnership> link(std::string_view a, std::string_view b);
   result<void> unlink(std::string_view a, std::string_view b);
+  // Pairs of tenants both registered here.
   result<std::vector<partnership>> partnerships();
+  // True for a local pair and for a cross-node pair recorded with link_remote (either order).
   result<bool> are_partners(std::string_view a, std::string_view b);
+  // Cluster mode: records this node's half of a partnership between local tenant `local` and
+  // `remote`, owned by another node (conflict if `remote` is registered here). Idempotent.
+  result<remote_partnership> link_remote(std::string_view local, std::string_view remote,
+                                         std::string_view remote_name);
+  // Removes that half (not_found if there is none).
+  result<void> unlink_remote(std::string_view local, std::string_view remote);
+  // Every cross-node half recorded here, by local slug then partner slug.
+  result<std::vector<remote_partnership>> remote_partners();
 
   // --- SCIM provisioning tokens ----------------------------------------------------------------
   // A platform credential, not tenant content: kept here (hashed) so it dies with the tenant and
