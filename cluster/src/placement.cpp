@@ -47,8 +47,10 @@ result<void> node_registration::release_stale(
   // A domain entry is ours while it names one of our tenants (or one we had).
   for (const auto& [domain, slug] : domains) {
     auto placed = placement.find(slug);
-    const bool ours = facts.slugs.contains(slug) || written_.slugs.contains(slug) ||
-                      (placed != placement.end() && placed->second == id_);
+    // A tenant another node owns now (it moved there) keeps its domains: they are that node's.
+    const bool elsewhere = placed != placement.end() && placed->second != id_;
+    const bool ours = !elsewhere && (facts.slugs.contains(slug) || written_.slugs.contains(slug) ||
+                                     (placed != placement.end() && placed->second == id_));
     auto now = facts.domains.find(domain);
     if (ours && (now == facts.domains.end() || now->second != slug))
       if (auto d = redis_.command(
@@ -143,6 +145,18 @@ result<void> placement_cache::refresh() {
   }
   table_ = std::move(next);
   return {};
+}
+
+std::optional<std::string> placement_cache::owner(std::string_view slug) const {
+  std::shared_ptr<const table> t;
+  {
+    std::lock_guard lock(mu_);
+    t = table_;
+  }
+  if (!t) return std::nullopt;
+  auto o = t->owner.find(slug);
+  if (o == t->owner.end()) return std::nullopt;
+  return o->second;
 }
 
 std::optional<std::string> placement_cache::node_url(std::string_view slug) const {

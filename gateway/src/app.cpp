@@ -8,6 +8,7 @@
 #include "errors.hpp"
 #include "json_output.hpp"
 #include "log.hpp"
+#include "sharing_link.hpp"
 
 namespace samverka::gateway {
 
@@ -54,7 +55,8 @@ app::app(const app_config& cfg, std::shared_ptr<provisioning::registry> reg)
   routes_.add("PUT", "/api/v1/sharing/policies/{slug}", {&app::sharing_set_policy, access::member});
   routes_.add("GET", "/api/v1/sharing/audit", {&app::sharing_audit, access::member});
   sharing_ = std::make_unique<sharing::service>(
-      registry_, [this](const provisioning::tenant_info& t) { return pool_.get(t.slug, t.id); });
+      registry_, [this](const provisioning::tenant_info& t) { return background_store(t); });
+  sharing_->set_remote(cfg.sharing_remote);
   // Content routes.
   routes_.add("GET", "/api/v1/pages", {&app::list_pages, access::member});
   routes_.add("POST", "/api/v1/pages", {&app::create_page, access::member});
@@ -165,9 +167,10 @@ result<std::unique_ptr<app>> app::open(const app_config& cfg) {
 void app::start_background() {
   directory_.start();
   sharing_->start();
+  if (cfg_.sharing_remote) cfg_.sharing_remote->start(*sharing_);
   if (cfg_.digest && !digest_) {  // content2: the daily digest, on its own thread
     digest_ = std::make_unique<provisioning::digest_timer>(
-        registry_, [this](const provisioning::tenant_info& t) { return pool_.get(t.slug, t.id); },
+        registry_, [this](const provisioning::tenant_info& t) { return background_store(t); },
         *cfg_.digest,
         [](std::string_view slug, const result<provisioning::digest_report>& r) {
           if (r)
@@ -184,6 +187,7 @@ void app::start_background() {
 }
 void app::stop_background() {
   if (digest_) digest_->stop();
+  if (cfg_.sharing_remote) cfg_.sharing_remote->stop();
   sharing_->stop();
   directory_.stop();
 }

@@ -40,6 +40,8 @@
 
 namespace samverka::gateway {
 
+class sharing_link;
+
 struct app_config {
   std::filesystem::path data_dir = "data";
   std::string base_domain = "localhost";
@@ -62,6 +64,17 @@ struct app_config {
   // (the local throttle still applies).
   std::function<std::optional<std::chrono::seconds>(std::string_view address)> address_blocked;
   std::function<void(std::string_view address)> address_failed;
+  // Cluster mode (tenant move, tenant_move.hpp): background work (the sharing relay, digests)
+  // enters a tenant's store like a write request: refused (false) while a move pauses it, and
+  // counted until the store handle is dropped (`background_leave`), so a move waits for it.
+  std::function<bool(std::string_view slug)> background_enter;
+  std::function<void(std::string_view slug)> background_leave;
+  // Cluster mode: the sharing relay's link to partners on other store nodes (outlives the app).
+  sharing_link* sharing_remote = nullptr;
+  // Cluster mode: the person's memberships in active tenants on the other store nodes, as
+  // (slug, name) pairs, for /api/v1/me; nodes that cannot answer in time are left out.
+  std::function<std::vector<std::pair<std::string, std::string>>(std::string_view email)>
+      remote_memberships;
 };
 
 // The caller of a member route: who they are here, and the credentials they came with.
@@ -104,6 +117,18 @@ class app final : public request_handler {
   // Cluster mode: ends the session `token` if its home tenant is served here (logout on another
   // node); unauthenticated if it is not valid here.
   result<void> revoke_local_session(std::string_view token);
+  // Cluster mode (tenant move, tenant_move.cpp): the base domain tenants are resolved under, and
+  // the hook run when a moved tenant has arrived here (its queued sharing deliveries go out).
+  const std::string& base_domain() const noexcept { return cfg_.base_domain; }
+  void tenant_arrived(std::string_view slug);
+  // The store of `t` for background work (relay, digests): unavailable while a move pauses it.
+  result<std::shared_ptr<tenant::store>> background_store(const provisioning::tenant_info& t);
+  // Cluster mode: answers another node's sharing request (sharing_link::handle_internal).
+  http_response sharing_internal(const http_request& req);
+  // The memberships of `email` in active tenants served here, as (slug, name) pairs sorted by
+  // slug: what /api/v1/me lists, and what this node answers other nodes (cluster mode).
+  result<std::vector<std::pair<std::string, std::string>>> local_memberships(
+      std::string_view email);
 
  private:
   enum class access { anyone, member };

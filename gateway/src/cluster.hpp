@@ -14,13 +14,16 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "http_types.hpp"
 #include "metrics.hpp"
@@ -35,11 +38,27 @@ inline constexpr std::string_view node_key_header = "x-samverka-node-key";
 // The shared secret of a cluster is at least this long (a random token, not a password).
 inline constexpr std::size_t min_cluster_key_length = 32;
 
+// Every node-to-node path starts with this; gateways never forward such a path.
+inline constexpr std::string_view internal_path_prefix = "/internal/";
+
 // The path store nodes answer for each other: resolves a session token whose home tenant the
 // node owns. Body: the token (text/plain); 200 {"email"} or 401. Needs the cluster key.
 inline constexpr std::string_view resolve_session_path = "/internal/v1/sessions/resolve";
 // Ends such a session (logout on another node). Body: the token; 204 or 401.
 inline constexpr std::string_view revoke_session_path = "/internal/v1/sessions/revoke";
+// A person's memberships in the active tenants a node serves: GET ?email=E (percent-encoded);
+// 200 {"memberships":[{"slug","name"}]}. Needs the cluster key (e-mails never leave otherwise).
+inline constexpr std::string_view memberships_path = "/internal/v1/memberships";
+// How long /api/v1/me waits for the other nodes' memberships (asked in parallel): a node answers
+// from its registry in milliseconds; one slower than this is left out of that answer rather
+// than holding up a request made on every page load.
+inline constexpr auto peer_memberships_timeout = std::chrono::milliseconds(500);
+// One node's memberships answer: a few hundred tenants at most, ~100 bytes each; more is not
+// a node of ours and is dropped.
+inline constexpr std::size_t max_peer_memberships_bytes = 256 * 1024;
+// How long the list of nodes (samverka:nodes) is reused before /api/v1/me reads it again: as
+// long as gateways may lag behind placement (a new node is asked within this time).
+inline constexpr auto peer_list_refresh_interval = cluster::placement_refresh_interval;
 
 // A local copy of placement kept current in the background: re-read on every pub/sub message,
 // after every (re)subscribe, and every placement_refresh_interval. Lookups never touch Redis.
@@ -87,6 +106,11 @@ class node_client {
   std::optional<std::chrono::seconds> address_blocked(std::string_view address);
   // Counts one failed sign-in from `address` (best effort: nothing while Redis is down).
   void address_failed(std::string_view address);
+  // The person's memberships in active tenants on every other registered node (all but
+  // `self_node_id`), as (slug, name); asked in parallel with peer_memberships_timeout. A node
+  // that fails or is slow is skipped, and a node vouches only for tenants placement says it owns.
+  std::vector<std::pair<std::string, std::string>> remote_memberships(
+      std::string_view email, std::string_view self_node_id);
 
  private:
   // POSTs `token` to `path` of the node owning `home`; its response, or the mapped failure.
@@ -96,7 +120,12 @@ class node_client {
   placement_follower follower_;
   std::string key_;
   upstream_pool upstream_;
-  cluster::redis_client redis_;  // throttle counters
+  cluster::redis_client redis_;  // throttle counters, node list
+  // The other nodes (id -> URL), re-read from samverka:nodes at most every
+  // peer_list_refresh_interval; the last copy is kept while Redis is down.
+  std::mutex peers_mu_;
+  std::map<std::string, std::string> peers_;
+  std::chrono::steady_clock::time_point peers_read_{};
 };
 
 class proxy_app final : public request_handler {
@@ -129,6 +158,7 @@ class proxy_app final : public request_handler {
 };
 
 class app;
+class tenant_mover;
 
 class store_front final : public request_handler {
  public:
@@ -140,10 +170,14 @@ class store_front final : public request_handler {
   std::optional<std::filesystem::path> upload_spool_dir(std::string_view method,
                                                         std::string_view host,
                                                         std::string_view target) override;
+  // Cluster mode: tenant moves (tenant_move.hpp): the move protocol's endpoints and the gate
+  // of paused and moved tenants. Set before serving.
+  void set_mover(tenant_mover* mover) noexcept { mover_ = mover; }
 
  private:
   app& inner_;
   std::string key_;
+  tenant_mover* mover_ = nullptr;
 };
 
 class registrar {
@@ -154,6 +188,10 @@ class registrar {
   registrar(cluster::redis_address redis_addr, std::string node_id, std::string advertise_url,
             facts_fn facts);
   ~registrar();
+  // Writes the whole registration now (tenant moves: the placement switch), running `before`
+  // first and `on_failure` after a failure, both where the background sync cannot interleave.
+  result<void> sync_now(const std::function<void()>& before,
+                        const std::function<void()>& on_failure);
 
  private:
   void run();
@@ -161,6 +199,7 @@ class registrar {
   cluster::redis_client redis_;
   cluster::node_registration reg_;
   facts_fn facts_;
+  std::mutex sync_mu_;  // one sync at a time (node_registration is not thread-safe)
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

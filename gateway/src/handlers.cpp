@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <set>
 
 #include "app.hpp"
@@ -192,20 +193,38 @@ result<http_response> app::logout(request_context& ctx) {
   return res;
 }
 
+result<std::vector<std::pair<std::string, std::string>>> app::local_memberships(
+    std::string_view email) {
+  auto slugs = registry_->memberships(email);
+  if (!slugs) return slugs.err();
+  std::set<std::string> member_of(slugs->begin(), slugs->end());
+  const auto snap = directory_.snapshot();
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& slug : member_of) {
+    const auto* t = snap ? snap->find(slug) : nullptr;
+    if (!t || t->state != provisioning::tenant_state::active) continue;
+    out.emplace_back(t->slug, t->name);
+  }
+  return out;
+}
+
 result<http_response> app::me(request_context& ctx) {
   const auto& v = ctx.who->viewer;
   auto user = ctx.store->get_user(v.user_id);
   if (!user) return user.err();
-  auto slugs = registry_->memberships(v.email);
-  if (!slugs) return slugs.err();
-  std::set<std::string> member_of(slugs->begin(), slugs->end());
-  member_of.insert(ctx.tenant->slug);  // holding a viewer here is a membership by definition
+  auto local = local_memberships(v.email);
+  if (!local) return local.err();
+  // slug -> name: sorted by slug, each tenant once (a node's own answer wins).
+  std::map<std::string, std::string> member_of(local->begin(), local->end());
+  // Holding a viewer here is a membership by definition.
+  member_of.emplace(ctx.tenant->slug, ctx.tenant->name);
+  // Cluster mode: the other store nodes' tenants (a node that is down is left out).
+  if (cfg_.remote_memberships)
+    for (auto& [slug, name] : cfg_.remote_memberships(v.email))
+      member_of.emplace(std::move(slug), std::move(name));
   boost::json::array memberships;
-  for (const auto& slug : member_of) {
-    const auto* t = ctx.snap->find(slug);
-    if (!t || t->state != provisioning::tenant_state::active) continue;
-    memberships.push_back(boost::json::object{{"slug", t->slug}, {"name", t->name}});
-  }
+  for (const auto& [slug, name] : member_of)
+    memberships.push_back(boost::json::object{{"slug", slug}, {"name", name}});
   boost::json::object out;
   out["user"] = user_json(*user);
   out["tenant"] = boost::json::object{{"slug", ctx.tenant->slug}, {"name", ctx.tenant->name}};
@@ -267,8 +286,9 @@ result<http_response> app::create_news(request_context& ctx) {
                  "field \"share_with\" names more than " + std::to_string(limits::max_share_with) +
                      " municipalities");
   for (const auto& slug : share_with) {
-    const bool known = valid_slug(slug) && ctx.snap->find(slug);
-    auto partners = known ? registry_->are_partners(ctx.tenant->slug, slug) : result<bool>(false);
+    // The registry, not the snapshot: in cluster mode a partner may live on another node.
+    auto partners =
+        valid_slug(slug) ? registry_->are_partners(ctx.tenant->slug, slug) : result<bool>(false);
     if (!partners) return partners.err();
     if (!*partners)
       return error(errc::unprocessable, "not_a_partner",

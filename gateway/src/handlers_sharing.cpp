@@ -13,6 +13,7 @@
 #include "limits.hpp"
 #include "samverka/core/clock.hpp"
 #include "samverka/core/slug.hpp"
+#include "sharing_link.hpp"
 
 namespace samverka::gateway {
 
@@ -202,6 +203,9 @@ result<http_response> app::sharing_decline(request_context& ctx) {
 
 result<http_response> app::sharing_catalog(request_context& ctx) {
   if (!is_editor(*ctx.who)) return editors_only();
+  // Cluster mode: a partner on another node shows its catalogue there (the same JSON).
+  if (cfg_.sharing_remote && sharing_->is_remote_partner(ctx.tenant->slug, ctx.params.at(0)))
+    return cfg_.sharing_remote->catalog(ctx.tenant->slug, ctx.params.at(0));
   auto items = sharing_->catalog(ctx.tenant->slug, ctx.params.at(0));
   if (!items) return items.err();
   boost::json::array out;
@@ -242,6 +246,17 @@ result<http_response> app::sharing_policies(request_context& ctx) {
         {"partner", boost::json::object{{"slug", other}, {"name", t ? t->name : other}}},
         {"policy", tenant::to_string(*policy)}});
   }
+  // Cluster mode: partners on other nodes (this node's half of each pair).
+  auto remote = registry_->remote_partners();
+  if (!remote) return remote.err();
+  for (const auto& r : *remote) {
+    if (r.local != ctx.tenant->slug) continue;
+    auto policy = ctx.store->get_accept_policy(r.remote);
+    if (!policy) return policy.err();
+    items.push_back(boost::json::object{
+        {"partner", boost::json::object{{"slug", r.remote}, {"name", r.remote_name}}},
+        {"policy", tenant::to_string(*policy)}});
+  }
   return json_response(200, boost::json::object{{"items", std::move(items)}});
 }
 
@@ -280,6 +295,34 @@ result<http_response> app::sharing_audit(request_context& ctx) {
     items.push_back(std::move(o));
   }
   return json_response(200, boost::json::object{{"items", std::move(items)}});
+}
+
+http_response app::sharing_internal(const http_request& req) {
+  if (!cfg_.sharing_remote) return error_response(404, "not_found", "not a cluster node");
+  // `samverkactl partner link|unlink` on another node: this node's half of a cross-node pair.
+  const bool link = req.target == "/internal/v1/sharing/partners/link";
+  if (link || req.target == "/internal/v1/sharing/partners/unlink") {
+    if (req.method != "POST") return error_response(405, "method_not_allowed", "use POST");
+    boost::json::error_code ec;
+    auto v = boost::json::parse(req.body, ec);
+    if (ec || !v.is_object()) return error_response(400, "invalid_json", "a JSON object, please");
+    auto text = [&](std::string_view k) {
+      auto* f = v.as_object().if_contains(k);
+      return f && f->is_string() ? std::string(f->as_string()) : std::string();
+    };
+    const auto local = text("local"), remote = text("remote");
+    auto me = registry_->get_tenant(local);
+    if (!me) return error_response(me.err());
+    if (link) {
+      auto half = registry_->link_remote(local, remote, text("remote_name"));
+      if (!half) return error_response(half.err());
+    } else if (auto r = registry_->unlink_remote(local, remote);
+               !r && r.err().kind != errc::not_found) {
+      return error_response(r.err());
+    }
+    return json_response(200, boost::json::object{{"name", me->name}});
+  }
+  return cfg_.sharing_remote->handle_internal(req, *sharing_);
 }
 
 }  // namespace samverka::gateway

@@ -14,6 +14,8 @@
 #include "cluster.hpp"
 #include "http_server.hpp"
 #include "log.hpp"
+#include "sharing_link.hpp"
+#include "tenant_move.hpp"
 
 namespace samverka::gateway {
 
@@ -124,8 +126,17 @@ int run_server(const server_options& options) {
 
   app_config cfg;
   std::unique_ptr<node_client> peers;
+  std::unique_ptr<sharing_link> relay_link;
+  std::unique_ptr<move_gate> moves;  // tenant moves (tenant_move.hpp)
   if (cs) {
+    moves = std::make_unique<move_gate>();
+    cfg.background_enter = [g = moves.get()](std::string_view slug) {
+      return g->admit(slug, true);
+    };
+    cfg.background_leave = [g = moves.get()](std::string_view slug) { g->end_write(slug); };
     peers = std::make_unique<node_client>(cs->redis, cs->key);
+    relay_link = std::make_unique<sharing_link>(cs->redis, options.node_id, cs->key);
+    cfg.sharing_remote = relay_link.get();
     cfg.remote_session = [p = peers.get()](std::string_view home, std::string_view token) {
       return p->resolve_session(home, token);
     };
@@ -137,6 +148,9 @@ int run_server(const server_options& options) {
     };
     cfg.address_blocked = [p = peers.get()](std::string_view a) { return p->address_blocked(a); };
     cfg.address_failed = [p = peers.get()](std::string_view a) { p->address_failed(a); };
+    cfg.remote_memberships = [p = peers.get(), self = options.node_id](std::string_view email) {
+      return p->remote_memberships(email, self);
+    };
   }
   cfg.data_dir = options.data_dir;
   cfg.base_domain = options.base_domain;
@@ -163,6 +177,13 @@ int run_server(const server_options& options) {
   raise_fd_limit();
   std::optional<store_front> front;
   if (cs) front.emplace(**application, cs->key);
+  std::unique_ptr<tenant_mover> mover;
+  if (cs) {
+    mover = std::make_unique<tenant_mover>(
+        **application, *moves,
+        tenant_mover::config{options.data_dir, options.node_id, cs->key, cs->redis});
+    front->set_mover(mover.get());
+  }
   http_server server(front ? static_cast<request_handler&>(*front) : **application,
                      std::move(*lim));
   auto port = server.listen(*addr);
@@ -179,17 +200,24 @@ int run_server(const server_options& options) {
                                 ? "http://" + host + ":" + std::to_string(*port)
                                 : options.advertise;
     auto* a = application->get();
-    registration = std::make_unique<registrar>(cs->redis, options.node_id, url, [a] {
-      cluster::node_facts facts;
-      if (auto snap = a->directory().snapshot())
-        for (const auto& [slug, t] : snap->by_slug) {
-          facts.slugs.insert(slug);
-          for (const auto& d : t.domains) facts.domains.emplace(d, slug);
-        }
-      return facts;
+    registration =
+        std::make_unique<registrar>(cs->redis, options.node_id, url, [a, g = moves.get()] {
+          cluster::node_facts facts;
+          if (auto snap = a->directory().snapshot())
+            for (const auto& [slug, t] : snap->by_slug) {
+              if (g->unregistered(slug)) continue;  // moved away, or still arriving (tenant move)
+              facts.slugs.insert(slug);
+              for (const auto& d : t.domains) facts.domains.emplace(d, slug);
+            }
+          return facts;
+        });
+    mover->set_publish([r = registration.get()](const std::function<void()>& before,
+                                                const std::function<void()>& on_failure) {
+      return r->sync_now(before, on_failure);
     });
   }
   const int rc = server.run(io_threads(options));
+  if (mover) mover->set_publish(nullptr);
   registration.reset();
   (*application)->stop_background();
   log_event("info", "stopped");

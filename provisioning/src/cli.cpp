@@ -14,6 +14,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <boost/json.hpp>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -23,10 +24,12 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "backup.hpp"
 #include "cli_idp.hpp"     // oidc feature
+#include "cli_move.hpp"    // cluster mode: tenant move
 #include "csv_import.hpp"  // directory feature
 #include "samverka/core/clock.hpp"
 #include "samverka/core/slug.hpp"
@@ -448,6 +451,68 @@ void user_remove(context& c, const std::string& slug, const std::string& raw_ema
             << (home ? " (their home: their sessions end on every tenant)" : "") << '\n';
 }
 
+// Cluster mode: how long the CLI waits for another node to record its half of a partnership.
+constexpr std::chrono::milliseconds partner_call_timeout{5000};
+// The internal path a store node answers to record / remove its half (gateway sharing_link).
+constexpr std::string_view partner_link_path = "/internal/v1/sharing/partners/link";
+constexpr std::string_view partner_unlink_path = "/internal/v1/sharing/partners/unlink";
+
+// Which of two tenants is registered here: (local, other), or nullopt when both are.
+std::optional<std::pair<std::string, std::string>> split_local(context& c, const std::string& a,
+                                                               const std::string& b) {
+  const bool la = c.r().get_tenant(a).has_value(), lb = c.r().get_tenant(b).has_value();
+  if (la && lb) return std::nullopt;
+  if (!la && !lb)
+    throw cli_exit{exit_failed, "neither " + a + " nor " + b +
+                                    " is registered on this node; run this on a node of one of "
+                                    "them"};
+  if (!c.cluster())
+    throw cli_exit{exit_failed, "unknown tenant " + (la ? b : a) + " (single-node mode)"};
+  return la ? std::pair{a, b} : std::pair{b, a};
+}
+
+// Asks the node owning `other` to add or remove its half of the pair with `local`; the body of
+// its answer ({"name"} of `other` when linking). not_found when no node serves `other`.
+result<std::string> partner_call(context& c, std::string_view path, const std::string& local,
+                                 const std::string& other) {
+  auto* cl = c.cluster();
+  auto node = cl->owner_of(other);
+  if (!node) return node.err();
+  if (!*node)
+    return error(errc::not_found, "unknown_tenant", "no node serves a tenant '" + other + "'");
+  json::object o{{"local", other}, {"remote", local}};
+  if (path == partner_link_path) o["remote_name"] = take(c.r().get_tenant(local)).name;
+  auto reply = cl->post(**node, path, json::serialize(o), partner_call_timeout);
+  if (!reply) return reply.err();
+  if (reply->status != 200)
+    return error(
+        errc::unavailable, "node_refused",
+        "node " + **node + " answered " + std::to_string(reply->status) + ": " + reply->body);
+  return reply->body;
+}
+
+// `partner link` across nodes: the other node records its half first, then this one, so a
+// failure leaves at most the other node's half, which a repeated link completes.
+partnership link_across(context& c, const std::string& local, const std::string& other) {
+  auto body = partner_call(c, partner_link_path, local, other);
+  if (!body) throw cli_exit{exit_failed, "cannot link across nodes: " + body.err().message};
+  std::string name = other;
+  json::error_code ec;
+  if (auto v = json::parse(*body, ec); !ec && v.is_object())
+    if (auto* n = v.as_object().if_contains("name"); n && n->is_string())
+      name = std::string(n->as_string());
+  auto half = take(c.r().link_remote(local, other, name));
+  return {std::min(local, other), std::max(local, other), half.since_ms};
+}
+
+// `partner unlink` across nodes: both halves go; a partner no node serves any more only here.
+void unlink_across(context& c, const std::string& local, const std::string& other) {
+  auto body = partner_call(c, partner_unlink_path, local, other);
+  if (!body && body.err().kind != errc::not_found)
+    throw cli_exit{exit_failed, "cannot unlink across nodes: " + body.err().message};
+  take(c.r().unlink_remote(local, other));
+}
+
 // Sets how `receiver` takes offers from partner `sender`: manual (an editor accepts) or auto.
 void partner_policy(context& c, const std::string& receiver, const std::string& sender,
                     const std::string& mode) {
@@ -747,7 +812,8 @@ int run_cli(int argc, char** argv) {
   link->add_option("B", b)->required();
   link->callback([&] {
     action = [&] {
-      auto p = take(c.r().link(a, b));
+      auto across = split_local(c, a, b);
+      auto p = across ? link_across(c, across->first, across->second) : take(c.r().link(a, b));
       if (c.json) return print_json(partnership_json(p));
       std::cout << "partners: " << p.a << " <-> " << p.b << " since " << to_rfc3339(p.since_ms)
                 << '\n';
@@ -758,7 +824,10 @@ int run_cli(int argc, char** argv) {
   unlink->add_option("B", b)->required();
   unlink->callback([&] {
     action = [&] {
-      take(c.r().unlink(a, b));
+      if (auto across = split_local(c, a, b))
+        unlink_across(c, across->first, across->second);
+      else
+        take(c.r().unlink(a, b));
       if (c.json) {
         json::object o;
         o["a"] = std::min(a, b);
@@ -773,6 +842,12 @@ int run_cli(int argc, char** argv) {
   plist->callback([&] {
     action = [&] {
       auto ps = take(c.r().partnerships());
+      // Cluster mode: pairs with a tenant another node owns (this node's half of each).
+      for (auto& r : take(c.r().remote_partners()))
+        ps.push_back({std::min(r.local, r.remote), std::max(r.local, r.remote), r.since_ms});
+      std::sort(ps.begin(), ps.end(), [](const auto& l, const auto& r) {
+        return std::tie(l.a, l.b) < std::tie(r.a, r.b);
+      });
       if (c.json) {
         json::array out;
         for (const auto& p : ps) out.push_back(partnership_json(p));
@@ -937,6 +1012,12 @@ int run_cli(int argc, char** argv) {
   add_idp_commands(app, action, data_dir, c.json, [](int code, std::string why) {
     throw cli_exit{code, std::move(why)};
   });
+  // (cluster mode) tenant move SLUG --to NODE: cli_move.cpp.
+  add_move_command(
+      *tenant_cmd, action, [&c] { return c.cluster(); }, c.json,
+      [](int code, std::string why) {
+        throw cli_exit{code, std::move(why)};
+      });
 
   try {
     try {

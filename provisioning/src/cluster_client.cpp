@@ -81,7 +81,7 @@ result<cluster_client> cluster_client::connect(const cluster_options& o) {
 }
 
 result<std::optional<std::string>> cluster_client::hget(std::string_view key,
-                                                         std::string_view field) {
+                                                        std::string_view field) {
   auto r = redis_->command({"HGET", std::string(key), std::string(field)});
   if (!r) return r.err();
   if (r->type == cluster::reply::kind::string) return std::optional<std::string>(r->str);

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 #include "samverka/core/clock.hpp"
 #include "samverka/core/slug.hpp"
@@ -57,13 +58,45 @@ result<std::map<std::string, std::set<std::string>>> partner_map(provisioning::r
   if (!tenants) return tenants.err();
   auto pairs = reg.partnerships();
   if (!pairs) return pairs.err();
+  auto remote = reg.remote_partners();
+  if (!remote) return remote.err();
   std::map<std::string, std::set<std::string>> out;
   for (const auto& t : *tenants) out[t.slug];
   for (const auto& p : *pairs) {
     out[p.a].insert(p.b);
     out[p.b].insert(p.a);
   }
+  for (const auto& r : *remote) out[r.local].insert(r.remote);  // cluster: the other node's half
   return out;
+}
+
+}  // namespace
+
+namespace {
+
+// The local news item a borrow made (after its apply).
+result<tenant::news_item> borrowed_copy(tenant::store& borrower_store, const tenant::viewer& who,
+                                        std::string_view from, std::int64_t news_id) {
+  auto copy = borrower_store.sharing_copy_of(from, news_id);
+  if (!copy) return copy.err();
+  if (!*copy || !(*copy)->local_news_id)
+    return error(errc::internal, "borrowed copy has no local news item");
+  if ((*copy)->status != tenant::copy_status::accepted)
+    return error(errc::conflict, "withdrawn", "the partner has withdrawn this item");
+  auto item = borrower_store.get_news(who, *(*copy)->local_news_id);
+  if (!item) return item.err();
+  return std::move(*item);
+}
+
+// The combined state of a report once the receiver's copy is known.
+void merge_copy(copy_report& r, tenant::shared_copy copy) {
+  r.copy = std::move(copy);
+  if (!r.copy->linked)
+    r.state = "unlinked";
+  else if (r.copy->status != tenant::copy_status::pending)
+    r.state = std::string(tenant::to_string(r.copy->status));
+  else if (r.delivery.state == "delivered")
+    r.state = "delivered";
 }
 
 }  // namespace
@@ -178,9 +211,25 @@ std::size_t service::deliver(std::string_view source_slug, bool all) {
         (void)(*src)->outbox_failed(job.id, why, next);
       };
       auto it = by_slug.find(job.partner);
-      if (it == by_slug.end() || !mine.contains(job.partner)) {
+      if (!mine.contains(job.partner)) {
         gone.insert(job.partner);
         fail("not_a_partner: the partnership has ended");
+        continue;
+      }
+      if (it == by_slug.end()) {  // a partner another node owns (design note 5 in service.hpp)
+        if (!remote_) {
+          fail("receiver_unreachable: " + job.partner + " is served by another node");
+          continue;
+        }
+        remote_delivery d{job.partner,
+                          job.id,
+                          job.attempts,
+                          {src_info->slug, src_info->name, job.via, job.payload}};
+        if (auto sent = remote_->send(d); !sent) {
+          fail(sent.err().code + ": " + sent.err().message);
+          continue;
+        }
+        (void)(*src)->outbox_sent(job.id, now_ms() + remote_answer_timeout.count());
         continue;
       }
       if (it->second->state != tenant_state::active) {
@@ -271,6 +320,16 @@ result<tenant::news_item> service::borrow(std::string_view borrower, tenant::sto
   if (!ok) return ok.err();
   if (!*ok) return hidden;
   auto src_info = reg_->get_tenant(from);
+  if (!src_info && src_info.err().kind == errc::not_found && remote_) {
+    // The lender lives on another node: it records the loan (target + outbox row), we apply.
+    auto m = remote_->lend(from, news_id, borrower);
+    if (!m) return m.err();
+    m->source_name = remote_name(borrower, from);
+    if (auto files = carry(borrower, borrower_store, *m); !files) return files.err();
+    auto applied = borrower_store.sharing_apply(*m, target.value_or(tenant::audience{}), who.email);
+    if (!applied) return applied.err();
+    return borrowed_copy(borrower_store, who, from, news_id);
+  }
   if (!src_info) return src_info.err();
   if (src_info->state != tenant_state::active)
     return error(errc::unavailable, "partner_unavailable", "that partner is suspended right now");
@@ -285,15 +344,7 @@ result<tenant::news_item> service::borrow(std::string_view borrower, tenant::sto
   auto applied = borrower_store.sharing_apply(m, target.value_or(tenant::audience{}), who.email);
   if (!applied) return applied.err();
   wake(src_info->slug);
-  auto copy = borrower_store.sharing_copy_of(src_info->slug, news_id);
-  if (!copy) return copy.err();
-  if (!*copy || !(*copy)->local_news_id)
-    return error(errc::internal, "borrowed copy has no local news item");
-  if ((*copy)->status != tenant::copy_status::accepted)
-    return error(errc::conflict, "withdrawn", "the partner has withdrawn this item");
-  auto item = borrower_store.get_news(who, *(*copy)->local_news_id);
-  if (!item) return item.err();
-  return std::move(*item);
+  return borrowed_copy(borrower_store, who, from, news_id);
 }
 
 result<std::vector<copy_report>> service::distribution(std::string_view source, tenant::store& src,
@@ -306,23 +357,19 @@ result<std::vector<copy_report>> service::distribution(std::string_view source, 
     copy_report r;
     r.state = e.state;
     auto info = reg_->get_tenant(e.partner);
-    r.partner_name = info ? info->name : e.partner;
+    r.partner_name = info ? info->name : remote_name(source, e.partner);
+    r.delivery = std::move(e);
     // The receiver's decision, read from its store when it is reachable (design note 1); the
     // source never stores it, so it cannot go stale.
-    if (info && info->state == tenant_state::active && e.state != "ended") {
-      if (auto dst = open_(*info)) {
-        if (auto copy = (*dst)->sharing_copy_of(source, news_id); copy && *copy) {
-          r.copy = std::move(**copy);
-          if (!r.copy->linked)
-            r.state = "unlinked";
-          else if (r.copy->status != tenant::copy_status::pending)
-            r.state = std::string(tenant::to_string(r.copy->status));
-          else if (e.state == "delivered")
-            r.state = "delivered";
-        }
-      }
+    if (r.delivery.state == "ended") {
+    } else if (info && info->state == tenant_state::active) {
+      if (auto dst = open_(*info))
+        if (auto copy = (*dst)->sharing_copy_of(source, news_id); copy && *copy)
+          merge_copy(r, std::move(**copy));
+    } else if (!info && remote_) {  // on another node: asked there (state stays ours if down)
+      if (auto copy = remote_->copy_of(r.delivery.partner, source, news_id); copy && *copy)
+        merge_copy(r, std::move(**copy));
     }
-    r.delivery = std::move(e);
     out.push_back(std::move(r));
   }
   return out;
@@ -331,9 +378,139 @@ result<std::vector<copy_report>> service::distribution(std::string_view source, 
 void service::record_at_source(const tenant::shared_copy& copy, std::string_view receiver,
                                std::string_view action, std::string_view actor) {
   auto src = open_active(copy.source_slug);
+  if (!src && src.err().kind == errc::not_found && remote_) {  // the source is on another node
+    (void)remote_->record({copy.source_slug, std::string(receiver), std::string(action),
+                           std::string(actor), copy.source_news_id});
+    return;
+  }
   if (!src) return;  // best effort: the receiver's own audit line is the record of truth
   (void)(*src)->sharing_record(std::string(receiver) + ":" + std::string(actor), action,
                                copy.source_news_id, receiver, "by the receiving municipality");
+}
+
+// --- Cluster mode ---------------------------------------------------------------------------
+
+std::string service::remote_name(std::string_view local, std::string_view remote) {
+  if (auto all = reg_->remote_partners())
+    for (const auto& r : *all)
+      if (r.local == local && r.remote == remote) return r.remote_name;
+  return std::string(remote);
+}
+
+result<void> service::carry(std::string_view receiver, tenant::store& dst,
+                            const tenant::share_message& m) {
+  if (m.payload.files.empty()) return {};
+  auto src_info = reg_->get_tenant(m.source_slug);
+  if (src_info) {
+    auto src = open_(*src_info);
+    if (!src) return src.err();
+    return carry_files(**src, dst, m.payload);
+  }
+  if (src_info.err().kind != errc::not_found || !remote_) return src_info.err();
+  for (const auto& f : m.payload.files) {
+    auto tmp = remote_->fetch_file(m.source_slug, receiver, f);
+    if (!tmp) return tmp.err();
+    auto r = dst.receive_shared_file(*tmp, f);
+    std::error_code ec;
+    std::filesystem::remove(*tmp, ec);
+    if (!r) return r.err();
+  }
+  return {};
+}
+
+bool service::is_remote_partner(std::string_view slug, std::string_view other) {
+  auto info = reg_->get_tenant(other);
+  if (info || info.err().kind != errc::not_found) return false;
+  auto ok = reg_->are_partners(slug, other);
+  return ok && *ok;
+}
+
+remote_outcome service::take_delivery(const remote_delivery& d) {
+  remote_outcome out{d.message.source_slug, d.receiver, d.outbox_id, d.attempts, std::nullopt};
+  auto failed = [&](const error& e) {
+    out.failure = e.code + ": " + e.message;
+    return out;
+  };
+  auto info = reg_->get_tenant(d.receiver);
+  if (!info)
+    return failed(info.err().kind == errc::not_found
+                      ? error(errc::not_found, "receiver_elsewhere",
+                              d.receiver + " is not served by this node (moved?)")
+                      : info.err());
+  if (info->state != tenant_state::active)
+    return failed(error(errc::suspended, "receiver_suspended",
+                        d.receiver + " is suspended; delivered after resume"));
+  auto ok = reg_->are_partners(d.receiver, d.message.source_slug);
+  if (!ok) return failed(ok.err());
+  if (!*ok) return failed(not_a_partner(d.message.source_slug));
+  auto dst = open_(*info);
+  if (!dst) return failed(dst.err());
+  tenant::share_message m = d.message;
+  m.source_name = remote_name(d.receiver, m.source_slug);  // names come from our registry
+  if (auto files = carry(d.receiver, **dst, m); !files) return failed(files.err());
+  if (auto applied = (*dst)->sharing_apply(m); !applied) return failed(applied.err());
+  return out;
+}
+
+void service::take_outcome(const remote_outcome& o) {
+  auto src = open_active(o.source);
+  if (!src) return;  // suspended or moved away: the row is sent again by its current owner
+  if (!o.failure) {
+    (void)(*src)->outbox_delivered(o.outbox_id);
+  } else {
+    const auto next = now_ms() + backoff(o.attempts + 1).count();
+    (void)(*src)->outbox_failed(o.outbox_id, *o.failure, next);
+    queue_->notify_at(o.source, delivery_queue::clock::now() + (backoff(o.attempts + 1)));
+  }
+}
+
+void service::take_record(const remote_record& r) {
+  auto ok = reg_->are_partners(r.source, r.receiver);
+  if (!ok || !*ok) return;
+  auto src = open_active(r.source);
+  if (!src) return;
+  (void)(*src)->sharing_record(r.receiver + ":" + r.actor, r.action, r.news_id, r.receiver,
+                               "by the receiving municipality");
+}
+
+result<tenant::share_message> service::lend_remote(std::string_view from, std::int64_t news_id,
+                                                   std::string_view borrower) {
+  auto ok = reg_->are_partners(from, borrower);
+  if (!ok) return ok.err();
+  if (!*ok) return not_a_partner(borrower);
+  auto src_info = reg_->get_tenant(from);
+  if (!src_info) return src_info.err();
+  if (src_info->state != tenant_state::active)
+    return error(errc::unavailable, "partner_unavailable", "that partner is suspended right now");
+  auto src = open_(*src_info);
+  if (!src) return src.err();
+  auto payload = (*src)->lend_news(news_id, borrower);
+  if (!payload) return payload.err();
+  wake(from);  // the outbox row delivers the same revision again if the borrower's apply is lost
+  return tenant::share_message{src_info->slug, src_info->name, tenant::share_via::borrow,
+                               std::move(*payload)};
+}
+
+result<std::filesystem::path> service::file_for_remote(std::string_view source,
+                                                       std::string_view receiver,
+                                                       const tenant::shared_file& f) {
+  auto ok = reg_->are_partners(source, receiver);
+  if (!ok) return ok.err();
+  if (!*ok) return not_a_partner(receiver);
+  auto src = open_active(source);
+  if (!src) return src.err();
+  return (*src)->shared_file_path(f);
+}
+
+result<std::optional<tenant::shared_copy>> service::copy_for_remote(std::string_view receiver,
+                                                                    std::string_view source,
+                                                                    std::int64_t news_id) {
+  auto ok = reg_->are_partners(receiver, source);
+  if (!ok) return ok.err();
+  if (!*ok) return not_a_partner(source);
+  auto dst = open_active(receiver);
+  if (!dst) return dst.err();
+  return (*dst)->sharing_copy_of(source, news_id);
 }
 
 }  // namespace samverka::sharing

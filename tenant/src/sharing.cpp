@@ -31,6 +31,7 @@
 //     (absent) --[create_shared_news | share_news | lend_news | trigger on edit/delete]--> queued
 //     queued --[outbox_delivered]--> delivered
 //     queued --[outbox_failed]--> queued (attempts + 1, next_attempt_at later, last_error)
+//     queued --[outbox_sent: handed to another node]--> queued (next_attempt_at = resend time)
 //     queued --[due_outbox: a newer row of the same target exists]--> superseded
 //     queued --[sharing_partners_changed: no longer partners]--> cancelled
 //
@@ -547,6 +548,16 @@ result<void> store::outbox_failed(std::int64_t outbox_id, std::string_view last_
          "UPDATE sharing_outbox SET attempts = attempts + 1, last_error = ?1,"
          " next_attempt_at = ?2 WHERE id = ?3 AND state = 'queued'")
         .bind_all(last_error, next_attempt_ms, outbox_id)
+        .run();
+    return {};
+  });
+}
+
+result<void> store::outbox_sent(std::int64_t outbox_id, std::int64_t resend_at_ms) {
+  return p_->guarded("outbox sent", [&]() -> result<void> {
+    auto c = p_->borrow();
+    c->cached("UPDATE sharing_outbox SET next_attempt_at = ?1 WHERE id = ?2 AND state = 'queued'")
+        .bind_all(resend_at_ms, outbox_id)
         .run();
     return {};
   });

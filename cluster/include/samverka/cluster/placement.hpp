@@ -61,6 +61,8 @@ class node_registration {
   // ones, releases ones it no longer holds (only if still its own), publishes when something
   // changed. Cheap when nothing changed (one HGET). unavailable while Redis is down.
   result<void> sync(const node_facts& facts);
+  // Makes the next sync write everything and publish (a tenant move switched placement).
+  void invalidate() noexcept { complete_ = false; }
 
  private:
   result<void> write_all(const node_facts& facts);
@@ -88,6 +90,8 @@ class placement_cache {
   result<void> refresh();
   // The base URL of the node owning `slug`; nullopt if no node claims it.
   std::optional<std::string> node_url(std::string_view slug) const;
+  // The id of the node owning `slug`; nullopt if no node claims it.
+  std::optional<std::string> owner(std::string_view slug) const;
   // The slug of the tenant owning e-mail domain `domain` anywhere in the cluster, if any.
   std::optional<std::string> domain_owner(std::string_view domain) const;
   // True after the first successful refresh.

@@ -15,6 +15,10 @@
 //   3. A crash between apply and mark re-delivers the same revision later: a no-op (stale).
 //   4. At start and whenever the registry changes (resume, partnership changes), every source
 //      with queued rows is retried at once, and copies of ended partnerships stop following.
+//   5. Cluster mode: a receiver another node owns gets its row through remote_nodes (a Redis
+//      Stream per node); the row stays queued (outbox_sent) until that node's outcome comes back
+//      (take_outcome), and is sent again after remote_answer_timeout if none does — the outbox
+//      stays the only truth, so whatever Redis loses is re-sent.
 #pragma once
 
 #include <atomic>
@@ -34,6 +38,7 @@
 #include "samverka/core/error.hpp"
 #include "samverka/provisioning/registry.hpp"
 #include "samverka/sharing/delivery_queue.hpp"
+#include "samverka/sharing/remote.hpp"
 #include "samverka/tenant/sharing.hpp"
 #include "samverka/tenant/store.hpp"
 
@@ -48,6 +53,10 @@ inline constexpr std::chrono::milliseconds max_retry{30'000};
 inline constexpr std::size_t delivery_batch = 64;
 // How often the relay looks at the registry's data_version when nothing wakes it.
 inline constexpr std::chrono::milliseconds registry_poll{250};
+// Cluster mode: a row handed to another node is sent again if no outcome came back by then. The
+// other node answers within a second when it is up; while it is down its stream keeps the row,
+// so re-sending sooner would only pile up duplicates.
+inline constexpr std::chrono::milliseconds remote_answer_timeout{30'000};
 
 // Delay before retry number `attempts` (1 = the first retry).
 std::chrono::milliseconds backoff(std::int64_t attempts) noexcept;
@@ -100,14 +109,42 @@ class service {
   void record_at_source(const tenant::shared_copy& copy, std::string_view receiver,
                         std::string_view action, std::string_view actor);
 
+  // --- Cluster mode (partners on other store nodes) ---------------------------------------------
+  // Partners that other nodes own are reached through `remote` (not owned; it outlives the
+  // service). Set before start(); without it such partners cannot be delivered to.
+  void set_remote(remote_nodes* remote) { remote_ = remote; }
+  // Whether `other` is a partner of local tenant `slug` that another node owns.
+  bool is_remote_partner(std::string_view slug, std::string_view other);
+  // Receiver side: checks and applies a delivery from another node; the outcome to send back.
+  remote_outcome take_delivery(const remote_delivery& d);
+  // Source side: the receiver's node answered a delivery.
+  void take_outcome(const remote_outcome& o);
+  // Source side: an audit line from a receiver's node.
+  void take_record(const remote_record& r);
+  // Source side of a borrow by `borrower` on another node: the message it applies.
+  result<tenant::share_message> lend_remote(std::string_view from, std::int64_t news_id,
+                                            std::string_view borrower);
+  // Source side: where the bytes of `f` are, for partner `receiver` on another node.
+  result<std::filesystem::path> file_for_remote(std::string_view source, std::string_view receiver,
+                                                const tenant::shared_file& f);
+  // Receiver side: this node's copy, for the distribution view of `source` on another node.
+  result<std::optional<tenant::shared_copy>> copy_for_remote(std::string_view receiver,
+                                                             std::string_view source,
+                                                             std::int64_t news_id);
+
  private:
   void run();
   void on_registry_change();
   result<std::shared_ptr<tenant::store>> open_active(std::string_view slug);
+  // The remote partner's name (from this node's half of the partnership), or the slug.
+  std::string remote_name(std::string_view local, std::string_view remote);
+  // Copies the files of `m` into `dst`, from a local source or through remote_.
+  result<void> carry(std::string_view receiver, tenant::store& dst, const tenant::share_message& m);
 
   std::shared_ptr<provisioning::registry> reg_;
   store_opener open_;
   std::unique_ptr<delivery_queue> queue_;
+  remote_nodes* remote_ = nullptr;
   std::mutex deliver_mu_;          // one delivery pass at a time (the relay, tests, borrow)
   std::mutex state_mu_;            // guards backlog_ and partners_
   std::set<std::string> backlog_;  // sources with queued rows after their last pass

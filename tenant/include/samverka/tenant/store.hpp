@@ -124,6 +124,9 @@ class store {
   result<void> outbox_delivered(std::int64_t outbox_id);
   result<void> outbox_failed(std::int64_t outbox_id, std::string_view last_error,
                              std::int64_t next_attempt_ms);
+  // Cluster mode: the row went to another node, whose answer comes back later; it stays queued
+  // (no failure counted) and is sent again at `resend_at_ms` if no answer has come by then.
+  result<void> outbox_sent(std::int64_t outbox_id, std::int64_t resend_at_ms);
   // Per-partner delivery state of an original (source side only; editors).
   result<std::vector<distribution_entry>> distribution(const viewer& who, std::int64_t news_id);
   // The partnership set changed: targets and copies of tenants not in `partners` stop following

@@ -1,0 +1,819 @@
+// Tenant moves between store nodes (see tenant_move.hpp for the protocol and its guarantees).
+#include "tenant_move.hpp"
+
+#include <boost/json.hpp>
+
+#include <ctime>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+#include "app.hpp"
+#include "errors.hpp"
+#include "json_input.hpp"
+#include "json_output.hpp"
+#include "log.hpp"
+#include "samverka/cluster/placement.hpp"
+#include "samverka/core/crypto.hpp"
+#include "samverka/core/slug.hpp"
+#include "tenant_resolution.hpp"
+
+namespace samverka::gateway {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+// Kept in step with cluster.hpp (not included here to keep this file's dependencies small).
+constexpr std::string_view key_header = "x-samverka-node-key";
+constexpr std::string_view session_resolve = "/internal/v1/sessions/resolve";
+constexpr std::string_view session_revoke = "/internal/v1/sessions/revoke";
+// Move ids are random tokens (base64url) chosen by the source.
+constexpr std::size_t move_id_bytes = 12;
+constexpr std::size_t max_move_id = 64;
+// Copy buffer for archive parts.
+constexpr std::size_t copy_buffer_bytes = 1024 * 1024;
+
+bool valid_move_id(std::string_view id) {
+  if (id.size() < 8 || id.size() > max_move_id) return false;
+  for (char c : id)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_'))
+      return false;
+  return true;
+}
+
+bool state_changing(std::string_view method) {
+  return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
+std::string_view path_of(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
+
+std::optional<std::uint64_t> query_offset(std::string_view target) {
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  auto query = target.substr(q + 1);
+  if (!query.starts_with("offset=")) return std::nullopt;
+  query.remove_prefix(7);
+  if (query.empty() || query.size() > 19) return std::nullopt;
+  std::uint64_t v = 0;
+  for (char c : query) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return v;
+}
+
+// "HOST:PORT" of "http://HOST:PORT[/]" (the Host header of node-to-node requests).
+std::string host_of(std::string_view url) {
+  if (url.starts_with("http://")) url.remove_prefix(7);
+  while (url.ends_with('/')) url.remove_suffix(1);
+  return std::string(url);
+}
+
+std::string utc_stamp() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+std::int64_t ms_between(clock_type::time_point a, clock_type::time_point b) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count();
+}
+
+// Appends [from) to `to`; the number of bytes copied.
+result<std::uint64_t> append_file(const fs::path& from, const fs::path& to) {
+  std::ifstream in(from, std::ios::binary);
+  std::ofstream out(to, std::ios::binary | std::ios::app);
+  if (!in || !out) return error(errc::internal, "move_io", "cannot open " + to.string());
+  std::vector<char> buf(copy_buffer_bytes);
+  std::uint64_t n = 0;
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    const auto got = in.gcount();
+    if (got <= 0) break;
+    out.write(buf.data(), got);
+    n += static_cast<std::uint64_t>(got);
+  }
+  out.flush();
+  if (!out) return error(errc::internal, "move_io", "cannot write " + to.string());
+  return n;
+}
+
+// Copies `len` bytes at `offset` of `from` into a new file `to`.
+result<void> copy_range(const fs::path& from, std::uint64_t offset, std::uint64_t len,
+                        const fs::path& to) {
+  std::ifstream in(from, std::ios::binary);
+  std::ofstream out(to, std::ios::binary | std::ios::trunc);
+  if (!in || !out) return error(errc::internal, "move_io", "cannot open " + to.string());
+  in.seekg(static_cast<std::streamoff>(offset));
+  std::vector<char> buf(copy_buffer_bytes);
+  while (len > 0 && in) {
+    in.read(buf.data(), static_cast<std::streamsize>(std::min<std::uint64_t>(len, buf.size())));
+    const auto got = in.gcount();
+    if (got <= 0) break;
+    out.write(buf.data(), got);
+    len -= static_cast<std::uint64_t>(got);
+  }
+  out.flush();
+  if (len != 0 || !out) return error(errc::internal, "move_io", "cannot write " + to.string());
+  return {};
+}
+
+// The error body of a node's answer, for messages ("code: message").
+std::string node_error(const http_response& res) {
+  json::error_code ec;
+  auto v = json::parse(res.body, ec);
+  if (!ec && v.is_object())
+    if (const auto* e = v.as_object().if_contains("error"); e && e->is_object()) {
+      const auto* code = e->as_object().if_contains("code");
+      const auto* msg = e->as_object().if_contains("message");
+      if (code && msg && code->is_string() && msg->is_string())
+        return std::string(code->as_string()) + ": " + std::string(msg->as_string());
+    }
+  return "HTTP " + std::to_string(res.status);
+}
+
+void remove_quietly(const fs::path& p) {
+  std::error_code ec;
+  fs::remove_all(p, ec);
+}
+
+}  // namespace
+
+// ---- move_gate ------------------------------------------------------------------------------
+
+bool move_gate::admit(std::string_view slug, bool write) {
+  std::lock_guard lock(mu_);
+  auto it = slugs_.find(slug);
+  if (it == slugs_.end()) {
+    if (write) slugs_[std::string(slug)].writes = 1;
+    return true;
+  }
+  auto& e = it->second;
+  if (e.moved || e.hidden || (write && e.paused)) return false;
+  if (write) ++e.writes;
+  return true;
+}
+
+void move_gate::end_write(std::string_view slug) {
+  std::lock_guard lock(mu_);
+  auto it = slugs_.find(slug);
+  if (it == slugs_.end()) return;
+  if (it->second.writes > 0) --it->second.writes;
+  if (it->second.writes == 0) idle_cv_.notify_all();
+  tidy_locked(slug);
+}
+
+bool move_gate::pause(std::string_view slug) {
+  std::lock_guard lock(mu_);
+  auto& e = slugs_[std::string(slug)];
+  if (e.paused || e.moved || e.hidden) return false;
+  e.paused = true;
+  return true;
+}
+
+bool move_gate::wait_idle(std::string_view slug, clock_type::time_point deadline) {
+  std::unique_lock lock(mu_);
+  return idle_cv_.wait_until(lock, deadline, [&] {
+    auto it = slugs_.find(slug);
+    return it == slugs_.end() || it->second.writes == 0;
+  });
+}
+
+void move_gate::resume(std::string_view slug) {
+  std::lock_guard lock(mu_);
+  if (auto it = slugs_.find(slug); it != slugs_.end()) it->second.paused = false;
+  tidy_locked(slug);
+}
+
+void move_gate::mark_moved(std::string_view slug) {
+  std::lock_guard lock(mu_);
+  auto& e = slugs_[std::string(slug)];
+  e.moved = true;
+  e.paused = false;
+}
+
+void move_gate::hide(std::string_view slug) {
+  std::lock_guard lock(mu_);
+  auto& e = slugs_[std::string(slug)];
+  e.hidden = true;
+  e.moved = false;  // the tenant is coming back here
+}
+
+void move_gate::unhide(std::string_view slug) {
+  std::lock_guard lock(mu_);
+  if (auto it = slugs_.find(slug); it != slugs_.end()) it->second.hidden = false;
+  tidy_locked(slug);
+}
+
+bool move_gate::unregistered(std::string_view slug) {
+  std::lock_guard lock(mu_);
+  auto it = slugs_.find(slug);
+  return it != slugs_.end() && (it->second.moved || it->second.hidden);
+}
+
+bool move_gate::paused(std::string_view slug) {
+  std::lock_guard lock(mu_);
+  auto it = slugs_.find(slug);
+  return it != slugs_.end() && (it->second.paused || it->second.moved || it->second.hidden);
+}
+
+void move_gate::tidy_locked(std::string_view slug) {
+  auto it = slugs_.find(slug);
+  if (it == slugs_.end()) return;
+  const auto& e = it->second;
+  if (!e.paused && !e.hidden && !e.moved && e.writes == 0) slugs_.erase(it);
+}
+
+http_response tenant_moving_response() {
+  auto res = error_response(503, "tenant_moving",
+                            "this municipality is moving to another server; try again in a moment");
+  res.set_header("Retry-After", std::to_string(limits::move_retry_after.count()));
+  return res;
+}
+
+// ---- move_admission -------------------------------------------------------------------------
+
+move_admission::move_admission(tenant_mover& mover, const http_request& req) {
+  const auto path = path_of(req.target);
+  std::string slug;
+  bool write = state_changing(req.method);
+  if (path == session_resolve || path == session_revoke) {
+    // The session's home tenant is the one read (resolve) or written (revoke).
+    const std::string_view token = req.body;
+    if (auto dot = token.find('.'); dot != std::string_view::npos) slug = token.substr(0, dot);
+    write = path == session_revoke;
+  } else if (path.starts_with("/internal/")) {
+    return;  // other node-to-node endpoints name no tenant in the address
+  } else {
+    slug = resolve_tenant(req.host, req.target, mover.base_domain()).slug;
+  }
+  if (slug.empty()) return;
+  if (!mover.gate().admit(slug, write)) {
+    refused = tenant_moving_response();
+    return;
+  }
+  if (write) {
+    counted_ = &mover.gate();
+    slug_ = std::move(slug);
+  }
+}
+
+move_admission::~move_admission() {
+  if (counted_) counted_->end_write(slug_);
+}
+
+// ---- tenant_mover ---------------------------------------------------------------------------
+
+tenant_mover::tenant_mover(app& a, move_gate& gate, config cfg)
+    : app_(a), gate_(gate), cfg_(std::move(cfg)), redis_(cfg_.redis) {
+  // Staging of moves a restart interrupted: archives, never a registered tenant.
+  const auto moving = cfg_.data_dir / "moving";
+  remove_quietly(moving);
+  std::error_code ec;
+  fs::create_directories(moving, ec);
+  // Tenants whose arrival a crash interrupted (DATA/arriving/SLUG, written before the import and
+  // removed once settled). Committed if placement names this node; otherwise the source still
+  // has it (or resumed), so this copy stays hidden - never registered - until an operator
+  // deletes it here, rather than risking two owners or deleting writes made after a commit.
+  const auto arriving = cfg_.data_dir / "arriving";
+  fs::create_directories(arriving, ec);
+  for (fs::directory_iterator it(arriving, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string slug = it->path().filename().string();
+    if (!valid_slug(slug)) continue;
+    auto here = app_.directory().registry().get_tenant(slug);
+    auto owner = redis_hget(cluster::placement_key, slug);
+    if (!here || (owner && *owner && **owner == cfg_.node_id)) {
+      remove_quietly(it->path());
+      continue;
+    }
+    gate_.hide(slug);
+    log_event("error",
+              "tenant move: an arrival was interrupted; the tenant stays unregistered here",
+              {{"tenant", slug},
+               {"action",
+                "check which node serves it; then `samverkactl tenant delete` it here, "
+                "or remove DATA/arriving/" +
+                    slug + " and restart to keep this copy"}});
+  }
+}
+
+tenant_mover::~tenant_mover() = default;
+
+void tenant_mover::set_publish(publish_fn publish) {
+  publish_ = std::move(publish);
+}
+
+const std::string& tenant_mover::base_domain() const {
+  return app_.base_domain();
+}
+
+std::optional<fs::path> tenant_mover::spool_dir(std::string_view method,
+                                                std::string_view target) const {
+  const auto path = path_of(target);
+  if (method != "POST" || !path.starts_with(import_internal_prefix) || !path.ends_with("/part"))
+    return std::nullopt;
+  return cfg_.data_dir / "moving";
+}
+
+std::optional<http_response> tenant_mover::handle(const http_request& req) {
+  const auto path = path_of(req.target);
+  if (!path.starts_with(tenants_internal_prefix)) return std::nullopt;
+  // Gateways forward clients' requests with the key too, but always add X-Forwarded-For: a
+  // client must never reach these through a gateway (moving or importing tenants).
+  if (req.header("x-forwarded-for")) return error_response(404, "not_found", "no such endpoint");
+  if (req.method != "POST") {
+    auto res = error_response(405, "method_not_allowed", "use POST");
+    res.set_header("Allow", "POST");
+    return res;
+  }
+  try {
+    if (path.starts_with(import_internal_prefix)) {
+      auto rest = path.substr(import_internal_prefix.size());
+      const auto slash = rest.find('/');
+      if (slash == std::string_view::npos)
+        return error_response(404, "not_found", "no such endpoint");
+      const std::string id(rest.substr(0, slash));
+      const auto verb = rest.substr(slash + 1);
+      if (!valid_move_id(id)) return error_response(400, "invalid_move", "malformed move id");
+      if (verb == "part") return receive_part(id, req);
+      if (verb == "activate") return activate(id, req);
+      if (verb == "abort") return abort(id);
+      return error_response(404, "not_found", "no such endpoint");
+    }
+    auto rest = path.substr(tenants_internal_prefix.size());
+    if (!rest.ends_with("/move")) return error_response(404, "not_found", "no such endpoint");
+    const std::string slug(rest.substr(0, rest.size() - 5));
+    if (!valid_slug(slug)) return error_response(404, "tenant_not_found", "no such tenant");
+    return move(slug, req);
+  } catch (const std::exception& e) {
+    log_event("error", "tenant move threw", {{"what", e.what()}});
+    return error_response(500, "internal", "internal error; it has been logged");
+  }
+}
+
+result<std::optional<std::string>> tenant_mover::redis_hget(std::string_view key,
+                                                            std::string_view field) {
+  auto r = redis_.command({"HGET", std::string(key), std::string(field)});
+  if (!r) return r.err();
+  if (r->type != cluster::reply::kind::string) return std::optional<std::string>();
+  return std::optional<std::string>(r->str);
+}
+
+result<http_response> tenant_mover::post_node(const std::string& url, const std::string& path,
+                                              std::string body) {
+  http_request req;
+  req.method = "POST";
+  req.target = path;
+  req.host = host_of(url);
+  req.headers.emplace_back("content-type", "application/json");
+  req.body = std::move(body);
+  return upstream_.forward(url, req, {{std::string(key_header), cfg_.cluster_key}});
+}
+
+result<void> tenant_mover::send_archive(const std::string& url, const std::string& move_id,
+                                        const fs::path& archive, clock_type::time_point deadline) {
+  const std::uint64_t total = fs::file_size(archive);
+  const auto part_file = archive.string() + ".part";
+  std::uint64_t offset = 0;
+  do {
+    if (clock_type::now() >= deadline)
+      return error(errc::unavailable, "move_timeout", "the transfer did not finish in time");
+    const std::uint64_t len = std::min<std::uint64_t>(total - offset, limits::move_part_bytes);
+    http_request req;
+    req.method = "POST";
+    req.target =
+        std::string(import_internal_prefix) + move_id + "/part?offset=" + std::to_string(offset);
+    req.host = host_of(url);
+    req.headers.emplace_back("content-type", "application/octet-stream");
+    if (offset == 0 && len == total) {
+      req.body_file = archive;
+    } else {
+      if (auto c = copy_range(archive, offset, len, part_file); !c) return c.err();
+      req.body_file = fs::path(part_file);
+    }
+    auto res = upstream_.forward(url, req, {{std::string(key_header), cfg_.cluster_key}});
+    remove_quietly(part_file);
+    if (!res)
+      return error(errc::unavailable, "target_unavailable",
+                   "the target node cannot be reached: " + res.err().message);
+    if (res->status != 200)
+      return error(errc::unavailable, "target_refused",
+                   "the target node refused the transfer: " + node_error(*res));
+    offset += len;
+  } while (offset < total);
+  return {};
+}
+
+http_response tenant_mover::move(const std::string& slug, const http_request& req) {
+  static constexpr field_rule rules[] = {{"to", json_type::string, true}};
+  auto body = parse_json_body(req, rules);
+  if (!body) return error_response(body.err());
+  const std::string to = *get_string(*body, "to");
+  if (!cluster::valid_node_id(to))
+    return error_response(400, "invalid_node", "'" + to + "' is not a node id");
+  if (to == cfg_.node_id)
+    return error_response(409, "already_there",
+                          "tenant '" + slug + "' is already on node " + cfg_.node_id);
+  auto& reg = app_.directory().registry();
+  auto t = reg.get_tenant(slug);
+  if (!t) return error_response(t.err());
+  if (t->state != provisioning::tenant_state::active)
+    return error_response(409, "tenant_suspended",
+                          "tenant '" + slug + "' is suspended; resume it before moving it");
+  auto url = redis_hget(cluster::nodes_key, to);
+  if (!url) return error_response(503, "redis_unavailable", "cannot read the node list from Redis");
+  if (!*url) return error_response(404, "node_not_found", "no node '" + to + "' is registered");
+  if (!publish_)
+    return error_response(503, "not_ready", "this node has not registered in Redis yet");
+  if (!gate_.pause(slug))
+    return error_response(409, "move_in_progress", "tenant '" + slug + "' is already moving");
+
+  const auto paused_at = clock_type::now();
+  const auto deadline = paused_at + limits::move_pause_limit;
+  const std::string move_id = crypto::random_token(move_id_bytes);
+  const fs::path archive = cfg_.data_dir / "moving" / ("out-" + move_id + ".tar");
+  struct cleanup {
+    fs::path p;
+    ~cleanup() {
+      remove_quietly(p);
+      remove_quietly(p.string() + ".tmp");
+      remove_quietly(p.string() + ".part");
+    }
+  } archive_cleanup{archive};
+  bool target_touched = false;
+
+  // Any failure before the switch: the target discards, placement is ours again, writes resume.
+  const auto fail = [&](const error& e) -> http_response {
+    if (target_touched) {
+      auto a = post_node(**url, std::string(import_internal_prefix) + move_id + "/abort", "{}");
+      if (!a)
+        log_event("warn", "tenant move: abort not confirmed by the target",
+                  {{"tenant", slug}, {"to", to}});
+    }
+    if (auto p = publish_(nullptr, nullptr); !p)
+      log_event("warn", "tenant move: cannot re-register", {{"detail", p.err().message}});
+    gate_.resume(slug);
+    log_event("warn", "tenant move failed",
+              {{"tenant", slug}, {"to", to}, {"code", e.code}, {"detail", e.message}});
+    return error_response(e.kind == errc::internal ? 500 : http_status(e), e.code, e.message);
+  };
+
+  std::vector<std::string> staying;  // local partners: they stay here
+  try {                              // (an exception must not leave the tenant paused)
+    if (!gate_.wait_idle(slug, deadline))
+      return fail(
+          error(errc::unavailable, "move_timeout", "running writes did not finish in time"));
+    if (auto m = reg.export_tenant(slug, archive); !m)
+      return fail(error(errc::unavailable, m.err().code, "export failed: " + m.err().message));
+
+    // The partners travel with the tenant: local pairs (by name) and cross-node ones.
+    json::array partners;
+    auto pairs = reg.partnerships();
+    auto remote = reg.remote_partners();
+    if (!pairs || !remote)
+      return fail(error(errc::unavailable, "registry_busy", "cannot read the partnerships"));
+    for (const auto& p : *pairs) {
+      if (p.a != slug && p.b != slug) continue;
+      const std::string other = p.a == slug ? p.b : p.a;
+      auto o = reg.get_tenant(other);
+      if (!o) return fail(error(errc::unavailable, "registry_busy", "cannot read tenant " + other));
+      partners.push_back(json::object{{"slug", other}, {"name", o->name}});
+      staying.push_back(other);
+    }
+    for (const auto& r : *remote)
+      if (r.local == slug)
+        partners.push_back(json::object{{"slug", r.remote}, {"name", r.remote_name}});
+
+    target_touched = true;
+    if (auto s = send_archive(**url, move_id, archive, deadline); !s) return fail(s.err());
+    const auto budget = ms_between(clock_type::now(), deadline);
+    if (budget <= 0)
+      return fail(error(errc::unavailable, "move_timeout", "the transfer did not finish in time"));
+    json::object act{{"slug", slug},
+                     {"from", cfg_.node_id},
+                     {"bytes", static_cast<std::int64_t>(fs::file_size(archive))},
+                     {"budget_ms", budget},
+                     {"partners", std::move(partners)}};
+    auto res = post_node(**url, std::string(import_internal_prefix) + move_id + "/activate",
+                         json::serialize(act));
+    bool committed = false;
+    if (res && res->status == 200) {
+      committed = true;
+    } else if (res) {
+      // A refusal is final, unless the activation went through and only its answer was lost
+      // (the abort then says so): never resume writes here while the target owns the tenant.
+      auto a = post_node(**url, std::string(import_internal_prefix) + move_id + "/abort", "{}");
+      if (a && a->status == 409) {
+        committed = true;
+      } else {
+        target_touched = false;  // the abort was sent
+        return fail(error(errc::unavailable, "target_refused",
+                          "node " + to + " refused the import: " + node_error(*res)));
+      }
+    } else {
+      // No answer: the target may still be activating. It publishes only before the deadline, so
+      // after it Redis placement tells whether it did; an abort it confirms settles it too.
+      std::this_thread::sleep_until(deadline + limits::move_settle_margin);
+      auto owner = redis_hget(cluster::placement_key, slug);
+      if (owner && *owner && **owner == to) {
+        committed = true;
+      } else {
+        auto a = post_node(**url, std::string(import_internal_prefix) + move_id + "/abort", "{}");
+        if (a && a->status == 409) committed = true;  // activated after all
+      }
+      if (!committed)
+        return fail(error(errc::unavailable, "target_unavailable",
+                          "node " + to + " did not confirm the import in time"));
+    }
+  } catch (const std::exception& e) {
+    return fail(error(errc::internal, "move_failed", std::string("unexpected: ") + e.what()));
+  }
+
+  // The switch: the target owns the tenant (its placement is published). From here nothing
+  // is undone; what fails is reported and logged, and the data stays on disk.
+  gate_.mark_moved(slug);
+  const auto switched_at = clock_type::now();
+  std::vector<std::string> problems;
+  const fs::path moved_dir = cfg_.data_dir / "moved";
+  const fs::path aside = moved_dir / (slug + "-" + utc_stamp() + "-" + move_id.substr(0, 6));
+  std::error_code ec;
+  fs::create_directories(moved_dir, ec);
+  fs::rename(cfg_.data_dir / "tenants" / slug, aside, ec);
+  if (ec) {
+    // The registry row stays (deleting it would delete the files): the tenant stays out of this
+    // node's placement and answers tenant_moving until an operator cleans up.
+    problems.push_back("moving the old copy aside failed: " + ec.message());
+  } else {
+    if (auto d = reg.delete_tenant(slug); !d)
+      problems.push_back("removing the registry row failed: " + d.err().message);
+    for (const auto& other : staying)
+      if (auto l = reg.link_remote(other, slug, t->name); !l)
+        problems.push_back("recording " + other + "'s partnership failed: " + l.err().message);
+  }
+  (void)app_.directory().refresh();
+  if (auto p = publish_(nullptr, nullptr); !p)
+    problems.push_back("re-registering failed (retried every second): " + p.err().message);
+  const auto pause_ms = ms_between(paused_at, switched_at);
+  log_event("info", "tenant moved",
+            {{"tenant", slug},
+             {"to", to},
+             {"pause_ms", std::to_string(pause_ms)},
+             {"moved_aside", aside.string()}});
+  for (const auto& p : problems)
+    log_event("error", "tenant move: cleanup on the old node", {{"tenant", slug}, {"detail", p}});
+  json::array probs;
+  for (auto& p : problems) probs.push_back(json::string(p));
+  return json_response(200, json::object{{"tenant", slug},
+                                         {"from", cfg_.node_id},
+                                         {"to", to},
+                                         {"pause_ms", pause_ms},
+                                         {"moved_aside", aside.string()},
+                                         {"problems", std::move(probs)}});
+}
+
+std::shared_ptr<tenant_mover::incoming> tenant_mover::find_incoming(const std::string& move_id) {
+  std::lock_guard lock(incoming_mu_);
+  auto it = incoming_.find(move_id);
+  return it == incoming_.end() ? nullptr : it->second;
+}
+
+void tenant_mover::drop_incoming(const std::string& move_id) {
+  std::lock_guard lock(incoming_mu_);
+  incoming_.erase(move_id);
+}
+
+http_response tenant_mover::receive_part(const std::string& move_id, const http_request& req) {
+  const auto offset = query_offset(req.target);
+  if (!offset) return error_response(400, "invalid_parameter", "offset: a byte offset is required");
+  std::shared_ptr<incoming> in;
+  {
+    std::lock_guard lock(incoming_mu_);
+    // Settled moves are forgotten after a while (an abort asked late still learns the outcome);
+    // moves whose source gave up without an abort (it crashed) lose their staging then too.
+    const auto now = clock_type::now();
+    std::size_t running = 0;
+    for (auto it = incoming_.begin(); it != incoming_.end();) {
+      std::unique_lock held(it->second->mu, std::try_to_lock);
+      const bool settled = held && it->second->state != incoming::phase::receiving;
+      if (held && now - it->second->started > 2 * limits::move_pause_limit) {
+        remove_quietly(it->second->archive);
+        held.unlock();
+        it = incoming_.erase(it);
+        continue;
+      }
+      if (!settled) ++running;
+      ++it;
+    }
+    auto it = incoming_.find(move_id);
+    if (it != incoming_.end()) {
+      in = it->second;
+    } else {
+      if (*offset != 0) return error_response(404, "unknown_move", "no such move");
+      if (running >= limits::max_incoming_moves)
+        return error_response(503, "too_many_moves", "this node is receiving other moves");
+      in = std::make_shared<incoming>();
+      in->archive = cfg_.data_dir / "moving" / ("in-" + move_id + ".tar");
+      in->started = now;
+      incoming_.emplace(move_id, in);
+    }
+  }
+  std::lock_guard lock(in->mu);
+  if (in->state != incoming::phase::receiving)
+    return error_response(409, "move_not_receiving", "this move is no longer receiving");
+  if (*offset != in->size)
+    return error_response(409, "bad_offset", "expected offset " + std::to_string(in->size));
+  if (req.body_file) {
+    auto n = append_file(*req.body_file, in->archive);
+    if (!n) return error_response(n.err());
+    in->size += *n;
+    std::error_code ec;
+    fs::remove(*req.body_file, ec);
+  } else {
+    std::ofstream out(in->archive, std::ios::binary | std::ios::app);
+    out.write(req.body.data(), static_cast<std::streamsize>(req.body.size()));
+    if (!out) return error_response(500, "internal", "cannot write the archive");
+    in->size += req.body.size();
+  }
+  return json_response(200, json::object{{"received", static_cast<std::int64_t>(in->size)}});
+}
+
+http_response tenant_mover::activate(const std::string& move_id, const http_request& req) {
+  json::error_code jec;
+  auto v = json::parse(req.body, jec);
+  const json::object* o = (!jec && v.is_object()) ? &v.as_object() : nullptr;
+  const auto str = [&](std::string_view k) -> std::string {
+    const auto* f = o ? o->if_contains(k) : nullptr;
+    return f && f->is_string() ? std::string(f->as_string()) : std::string();
+  };
+  const auto num = [&](std::string_view k) -> std::int64_t {
+    const auto* f = o ? o->if_contains(k) : nullptr;
+    return f && f->is_int64() ? f->as_int64() : -1;
+  };
+  const std::string slug = str("slug");
+  const std::int64_t bytes = num("bytes");
+  const std::int64_t budget = num("budget_ms");
+  const auto* plist = o ? o->if_contains("partners") : nullptr;
+  if (!valid_slug(slug) || bytes < 0 || budget <= 0 || !plist || !plist->is_array())
+    return error_response(400, "invalid_body", "slug, bytes, budget_ms and partners are required");
+  const auto deadline = clock_type::now() + std::chrono::milliseconds(budget);
+
+  auto in = find_incoming(move_id);
+  if (!in) return error_response(404, "unknown_move", "no such move");
+  std::lock_guard lock(in->mu);
+  // Activating twice (a request repeated after a lost answer) answers the same.
+  if (in->state == incoming::phase::active)
+    return json_response(200, json::object{{"tenant", slug}, {"node", cfg_.node_id}});
+  if (in->state != incoming::phase::receiving)
+    return error_response(409, "move_not_receiving", "this move is no longer receiving");
+  if (static_cast<std::uint64_t>(bytes) != in->size)
+    return error_response(
+        400, "incomplete_archive",
+        "received " + std::to_string(in->size) + " of " + std::to_string(bytes) + " bytes");
+  auto& reg = app_.directory().registry();
+  if (auto here = reg.get_tenant(slug); here || here.err().kind != errc::not_found)
+    return error_response(409, "slug_taken",
+                          "node " + cfg_.node_id + " already has '" + slug + "'");
+  in->state = incoming::phase::activating;
+
+  // Until it is published the tenant stays out of this node's placement and answers
+  // tenant_moving here (a gateway cannot route to it yet anyway); the marker file carries that
+  // across a crash (see the constructor).
+  gate_.hide(slug);
+  const fs::path marker = cfg_.data_dir / "arriving" / slug;
+  {
+    std::ofstream m(marker);
+    if (!m) {
+      gate_.unhide(slug);
+      in->state = incoming::phase::aborted;
+      remove_quietly(in->archive);
+      return error_response(500, "internal", "cannot write " + marker.string());
+    }
+  }
+  struct remote_row {
+    std::string local, remote, name;
+  };
+  std::vector<remote_row> restore;  // cross-node rows replaced by local pairs (undo)
+  bool imported = false;
+  const auto fail = [&](int status, std::string code, std::string message) {
+    if (imported) {
+      if (auto d = reg.delete_tenant(slug); !d)
+        log_event("error", "tenant move: cannot discard an import",
+                  {{"tenant", slug}, {"detail", d.err().message}});
+      for (const auto& r : restore) (void)reg.link_remote(r.local, r.remote, r.name);
+      (void)app_.directory().refresh();
+      if (publish_) (void)publish_(nullptr, nullptr);  // drops it if the registrar wrote it
+    }
+    gate_.unhide(slug);
+    remove_quietly(marker);
+    in->state = incoming::phase::aborted;
+    remove_quietly(in->archive);
+    log_event("warn", "tenant move: import refused",
+              {{"tenant", slug}, {"code", code}, {"detail", message}});
+    return error_response(status, code, message);
+  };
+
+  try {  // (an exception must not leave an unpublished import behind)
+    auto imp = reg.import_tenant(in->archive, slug);
+    if (!imp) return fail(http_status(imp.err()), imp.err().code, imp.err().message);
+    imported = true;
+    if (!imp->skipped_domains.empty())
+      return fail(409, "domain_taken",
+                  "domains owned by another tenant on node " + cfg_.node_id + ": " +
+                      imp->skipped_domains.front());
+    auto remote_rows = reg.remote_partners();
+    if (!remote_rows) return fail(503, "registry_busy", remote_rows.err().message);
+    for (const auto& p : plist->as_array()) {
+      const auto* po = p.if_object();
+      const auto* ps = po ? po->if_contains("slug") : nullptr;
+      const auto* pn = po ? po->if_contains("name") : nullptr;
+      if (!ps || !pn || !ps->is_string() || !pn->is_string())
+        return fail(400, "invalid_body", "partners: [{slug, name}] expected");
+      const std::string partner(ps->as_string());
+      if (partner == slug || !valid_slug(partner)) continue;
+      auto here = reg.get_tenant(partner);
+      if (here) {
+        // Both on this node now: the cross-node half becomes a local pair.
+        for (const auto& r : *remote_rows)
+          if (r.local == partner && r.remote == slug) {
+            if (auto u = reg.unlink_remote(partner, slug); !u)
+              return fail(503, u.err().code, u.err().message);
+            restore.push_back({partner, slug, r.remote_name});
+          }
+        if (auto l = reg.link(slug, partner); !l) return fail(503, l.err().code, l.err().message);
+      } else if (here.err().kind == errc::not_found) {
+        if (auto l = reg.link_remote(slug, partner, std::string(pn->as_string())); !l)
+          return fail(503, l.err().code, l.err().message);
+      } else {
+        return fail(503, here.err().code, here.err().message);
+      }
+    }
+    if (auto r = app_.directory().refresh(); !r) return fail(503, r.err().code, r.err().message);
+    if (!publish_) return fail(503, "not_ready", "this node has not registered in Redis yet");
+    if (clock_type::now() >= deadline)
+      return fail(503, "move_timeout", "the import did not finish within the move's time limit");
+    // The commit point: placement names this node. Unhidden only inside the publication, so the
+    // registrar's own sync cannot publish the tenant before (or after a failed) commit.
+    auto pub = publish_([&] { gate_.unhide(slug); }, [&] { gate_.hide(slug); });
+    if (!pub)
+      return fail(503, "redis_unavailable", "cannot publish placement: " + pub.err().message);
+  } catch (const std::exception& e) {
+    return fail(500, "internal", std::string("unexpected: ") + e.what());
+  }
+  in->state = incoming::phase::active;
+  remove_quietly(marker);
+  remove_quietly(in->archive);
+  app_.tenant_arrived(slug);
+  log_event("info", "tenant arrived", {{"tenant", slug}, {"from", str("from")}});
+  return json_response(200, json::object{{"tenant", slug}, {"node", cfg_.node_id}});
+}
+
+http_response tenant_mover::abort(const std::string& move_id) {
+  auto in = find_incoming(move_id);
+  if (!in) return json_response(200, json::object{{"aborted", true}});
+  {
+    std::lock_guard lock(in->mu);  // waits for a running activation
+    if (in->state == incoming::phase::active)
+      return error_response(409, "already_active", "the move was activated");
+    in->state = incoming::phase::aborted;
+    remove_quietly(in->archive);
+  }
+  drop_incoming(move_id);
+  return json_response(200, json::object{{"aborted", true}});
+}
+
+// ---- app hooks (declared in app.hpp) ----------------------------------------------------------
+
+void app::tenant_arrived(std::string_view slug) {
+  sharing_->wake(slug);  // its outbox may hold deliveries queued before the move
+}
+
+result<std::shared_ptr<tenant::store>> app::background_store(const provisioning::tenant_info& t) {
+  if (!cfg_.background_enter) return pool_.get(t.slug, t.id);
+  if (!cfg_.background_enter(t.slug))
+    return error(errc::unavailable, "tenant_moving", "tenant " + t.slug + " is moving");
+  auto s = pool_.get(t.slug, t.id);
+  if (!s) {
+    cfg_.background_leave(t.slug);
+    return s.err();
+  }
+  // The same store, whose last copy of this handle tells the gate the work is done.
+  auto leave = cfg_.background_leave;
+  std::shared_ptr<tenant::store> real = std::move(s.value());
+  tenant::store* raw = real.get();
+  return std::shared_ptr<tenant::store>(
+      raw, [real = std::move(real), leave, slug = t.slug](tenant::store*) mutable {
+        real.reset();
+        leave(slug);
+      });
+}
+
+}  // namespace samverka::gateway
