@@ -42,6 +42,11 @@ std::string manifest_text(const manifest& m) {
   json::array partners;
   for (const auto& [a, b] : m.partnerships) partners.push_back(json::object{{"a", a}, {"b", b}});
   o["partnerships"] = std::move(partners);
+  json::array remote;
+  for (const auto& r : m.remote_partnerships)
+    remote.push_back(
+        json::object{{"local", r.local}, {"remote", r.remote}, {"remote_name", r.remote_name}});
+  o["remote_partnerships"] = std::move(remote);
   return json::serialize(o) + "\n";
 }
 
@@ -128,6 +133,17 @@ result<manifest> parse_manifest(std::string_view text) {
       m.partnerships.emplace_back(*a, *b);
     }
   }
+  if (const auto* p = o.if_contains("remote_partnerships"); p && p->is_array()) {
+    for (const auto& pv : p->as_array()) {
+      if (!pv.is_object()) return invalid_manifest("a partnership is not an object");
+      auto l = text_field(pv.as_object(), "local");
+      auto r = text_field(pv.as_object(), "remote");
+      auto n = text_field(pv.as_object(), "remote_name");
+      if (!l || !r || !n || !valid_slug(*l) || !valid_slug(*r))
+        return invalid_manifest("a partnership names an invalid slug");
+      m.remote_partnerships.push_back({*l, *r, *n});
+    }
+  }
   return m;
 }
 
@@ -155,6 +171,8 @@ result<manifest> create(registry& reg, const fs::path& out) {
   if (!tenants) return tenants.err();
   auto partners = reg.partnerships();
   if (!partners) return partners.err();
+  auto remote = reg.remote_partners();
+  if (!remote) return remote.err();
   std::set<std::string> taken;
   for (const auto& t : *tenants) {
     const fs::path file = archive_path(out, t.slug);
@@ -173,6 +191,8 @@ result<manifest> create(registry& reg, const fs::path& out) {
   }
   for (const auto& p : *partners)
     if (taken.count(p.a) && taken.count(p.b)) m.partnerships.emplace_back(p.a, p.b);
+  for (const auto& r : *remote)
+    if (taken.count(r.local)) m.remote_partnerships.push_back({r.local, r.remote, r.remote_name});
   if (auto r = write_file_atomically(out / "manifest.json", manifest_text(m)); !r) return r.err();
   return m;
 }
@@ -248,6 +268,18 @@ result<std::vector<restore_outcome>> restore(registry& reg, const fs::path& dir,
         if (o.slug == a || o.slug == b) {
           o.what = restore_outcome::kind::failed;
           o.detail = "partnership " + a + " <-> " + b + " not restored: " + r.err().message;
+        }
+    }
+  }
+  // Cluster mode: halves of partnerships with tenants on other nodes (their nodes keep theirs).
+  for (const auto& r : m->remote_partnerships) {
+    if (!restored.count(r.local) || reg.get_tenant(r.remote)) continue;
+    if (auto l = reg.link_remote(r.local, r.remote, r.remote_name); !l) {
+      for (auto& o : out)
+        if (o.slug == r.local) {
+          o.what = restore_outcome::kind::failed;
+          o.detail =
+              "partnership " + r.local + " <-> " + r.remote + " not restored: " + l.err().message;
         }
     }
   }

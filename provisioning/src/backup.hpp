@@ -6,7 +6,8 @@
 //     DIR/manifest.json          {"format":"samverka-backup/1","created_at",
 //                                 "tenants":[{"slug","name","state","domains","file",
 //                                             "size_bytes","schema_version"}],
-//                                 "partnerships":[{"a","b"}]}
+//                                 "partnerships":[{"a","b"}],
+//                                 "remote_partnerships":[{"local","remote","remote_name"}]}
 //     DIR/tenants/SLUG.tar.gz    one `tenant export` archive per tenant
 //
 // Consistency: every tenant's archive is a consistent snapshot of that tenant (VACUUM INTO in one
@@ -51,6 +52,11 @@ struct manifest {
   std::int64_t created_at_ms = 0;
   std::vector<tenant_entry> tenants;
   std::vector<std::pair<std::string, std::string>> partnerships;  // (a, b), a < b
+  // Cluster mode: this node's halves of partnerships with tenants other nodes own.
+  struct remote_half {
+    std::string local, remote, remote_name;
+  };
+  std::vector<remote_half> remote_partnerships;
 };
 
 // Snapshots every registered tenant into `out`, which must not exist or be an empty directory

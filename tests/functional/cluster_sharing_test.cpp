@@ -77,6 +77,16 @@ TEST_F(ClusterSharingTest, PartnershipAcrossNodesIsRecordedOnBothNodes) {
   EXPECT_NE(ctl(node_a_dir_.path(), {"partner", "link", "eksjo", "vetlanda"}).exit_code, 0);
 }
 
+TEST_F(ClusterSharingTest, BackupKeepsThisNodesHalfOfCrossNodePartnerships) {
+  temp_dir backup, fresh;
+  const auto out = (backup.path() / "b").string();
+  ASSERT_EQ(ctl(node_a_dir_.path(), {"backup", "--out", out}).exit_code, 0);
+  auto r = ctl(fresh.path(), {"restore", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  auto list = ctl(fresh.path(), {"--json", "partner", "list"});
+  EXPECT_NE(list.out.find("\"a\":\"eksjo\",\"b\":\"savsjo\""), std::string::npos) << list.out;
+}
+
 TEST_F(ClusterSharingTest, SharesAndEditsCrossNodesWithTheirFiles) {
   // An attachment travels by hash: fetched from node a while node b applies.
   request up;
