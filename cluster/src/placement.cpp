@@ -39,13 +39,14 @@ result<void> node_registration::release_stale(
     const node_facts& facts, const std::map<std::string, std::string, std::less<>>& placement,
     const std::map<std::string, std::string, std::less<>>& domains) {
   for (const auto& [slug, owner] : placement)
-    if (owner == id_ && !facts.slugs.contains(slug))
+    if (owner == id_ && !facts.slugs.contains(slug) && !facts.held.contains(slug))
       if (auto d = redis_.command(
               {"EVAL", std::string(release_script), "1", std::string(placement_key), slug, id_});
           !d)
         return d.err();
   // A domain entry is ours while it names one of our tenants (or one we had).
   for (const auto& [domain, slug] : domains) {
+    if (facts.held.contains(slug)) continue;
     auto placed = placement.find(slug);
     // A tenant another node owns now (it moved there) keeps its domains: they are that node's.
     const bool elsewhere = placed != placement.end() && placed->second != id_;

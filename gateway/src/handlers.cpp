@@ -182,7 +182,9 @@ result<http_response> app::logout(request_context& ctx) {
       return res;
     }
     if (!t) return error(errc::unauthenticated, "unauthenticated", "the session is invalid");
-    auto s = pool_.get(t->slug, t->id);
+    // Through the move gate (503 tenant_moving while the home moves): a revoke written after
+    // the move's export would be lost, and the session live again on the new node.
+    auto s = background_store(*t);
     if (!s) return s.err();
     home = std::move(s.value());
   }

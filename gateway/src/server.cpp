@@ -206,6 +206,10 @@ int run_server(const server_options& options) {
           if (auto snap = a->directory().snapshot())
             for (const auto& [slug, t] : snap->by_slug) {
               if (g->unregistered(slug)) continue;  // moved away, or still arriving (tenant move)
+              if (g->paused(slug)) {  // moving: the target may publish it at any moment
+                facts.held.insert(slug);
+                continue;
+              }
               facts.slugs.insert(slug);
               for (const auto& d : t.domains) facts.domains.emplace(d, slug);
             }

@@ -175,9 +175,10 @@ std::string field(const cluster::reply& fields, std::string_view name) {
   return {};
 }
 
-// Where fetched file bytes wait until the receiver's store has copied and checked them.
-std::filesystem::path fetch_dir() {
-  return std::filesystem::temp_directory_path() / "samverka-relay-files";
+// Where fetched file bytes wait until the receiver's store has copied and checked them (one
+// folder per node, emptied at start: what a crash left there is garbage).
+std::filesystem::path fetch_dir(std::string_view node_id) {
+  return std::filesystem::temp_directory_path() / "samverka-relay-files" / std::string(node_id);
 }
 
 }  // namespace
@@ -199,6 +200,8 @@ void sharing_link::start(sharing::service& svc) {
   if (thread_.joinable()) return;
   svc_ = &svc;
   stop_ = false;
+  std::error_code ec;
+  std::filesystem::remove_all(fetch_dir(node_id_), ec);
   thread_ = std::thread([this] { consume(); });
 }
 
@@ -284,13 +287,16 @@ bool sharing_link::handle_entry(const cluster::reply& fields) {
                   {{"source", d.message.source_slug},
                    {"receiver", d.receiver},
                    {"detail", *outcome.failure}});
-      return answer(outcome).has_value();
+      // An answer for a source no node serves any more (deleted) is dropped: nobody waits for it.
+      auto sent = answer(outcome);
+      return sent || sent.err().kind == errc::not_found;
     }
     if (type == "outcome") {
       sharing::remote_outcome o;
       o.source = str(*body, "source");
       o.receiver = str(*body, "receiver");
       o.outbox_id = num(*body, "outbox_id");
+      o.revision = num(*body, "revision");
       o.attempts = num(*body, "attempts");
       if (auto* f = body->if_contains("failure"); f && f->is_string())
         o.failure = std::string(f->as_string());
@@ -312,7 +318,7 @@ bool sharing_link::handle_entry(const cluster::reply& fields) {
 result<void> sharing_link::post(std::string_view slug, std::string_view type, std::string body) {
   const auto owner = follower_.placement().owner(slug);
   if (!owner)
-    return error(errc::unavailable, "receiver_unplaced",
+    return error(errc::not_found, "tenant_unplaced",
                  "no store node serves " + std::string(slug) + " right now");
   auto r = writer_.command({"XADD", std::string(relay_stream_prefix) + *owner, "MAXLEN", "~",
                             std::to_string(relay_stream_max), "*", "type", std::string(type),
@@ -333,6 +339,7 @@ result<void> sharing_link::answer(const sharing::remote_outcome& o) {
   json::object j{{"source", o.source},
                  {"receiver", o.receiver},
                  {"outbox_id", o.outbox_id},
+                 {"revision", o.revision},
                  {"attempts", o.attempts}};
   if (o.failure) j["failure"] = *o.failure;
   return post(o.source, "outcome", json::serialize(j));
@@ -383,8 +390,8 @@ result<std::filesystem::path> sharing_link::fetch_file(std::string_view source,
   auto res = call(source, "file", json::serialize(o));
   if (!res) return res.err();
   std::error_code ec;
-  std::filesystem::create_directories(fetch_dir(), ec);
-  const auto path = fetch_dir() / (crypto::random_token(12) + ".part");
+  std::filesystem::create_directories(fetch_dir(node_id_), ec);
+  const auto path = fetch_dir(node_id_) / (crypto::random_token(12) + ".part");
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(res->body.data(), static_cast<std::streamsize>(res->body.size()));
   out.close();

@@ -52,8 +52,10 @@ inline constexpr std::size_t relay_batch = 16;
 inline constexpr auto relay_reclaim_idle = 60s;
 inline constexpr auto relay_reclaim_interval = 10s;
 // Approximate cap of a stream (XADD MAXLEN ~): a node down for long must not fill Redis' memory.
-// What trimming drops is sent again from the sources' outboxes (remote_answer_timeout).
-inline constexpr std::size_t relay_stream_max = 100'000;
+// An entry is one news snapshot (typically a few KiB; at most limits::max_body_bytes of JSON), so
+// this is tens of MiB in practice. What trimming drops is sent again from the sources' outboxes
+// (remote_answer_timeout), so the cap costs time, never a delivery.
+inline constexpr std::size_t relay_stream_max = 10'000;
 // After a Redis failure the consumer waits this long before trying again.
 inline constexpr auto relay_retry = 500ms;
 

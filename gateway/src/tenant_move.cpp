@@ -304,6 +304,28 @@ tenant_mover::tenant_mover(app& a, move_gate& gate, config cfg)
                 "or remove DATA/arriving/" +
                     slug + " and restart to keep this copy"}});
   }
+  // Moves away whose outcome could not be settled (DATA/leaving/SLUG, see move()): the tenant is
+  // served here again only if placement still names this node; otherwise it stays unserved and
+  // unclaimed (the target may own it) until an operator settles it.
+  const auto leaving = cfg_.data_dir / "leaving";
+  ec.clear();
+  for (fs::directory_iterator it(leaving, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string slug = it->path().filename().string();
+    if (!valid_slug(slug)) continue;
+    auto owner = redis_hget(cluster::placement_key, slug);
+    if (owner && *owner && **owner == cfg_.node_id) {
+      remove_quietly(it->path());
+      continue;
+    }
+    gate_.mark_moved(slug);
+    log_event(
+        "error",
+        "tenant move: an earlier move's outcome is unknown; the tenant stays unserved here",
+        {{"tenant", slug},
+         {"owner", owner && *owner ? **owner : std::string("(unknown)")},
+         {"action", "if another node serves it, keep this copy as a backup (DATA/tenants/" + slug +
+                        "); if none does, remove DATA/leaving/" + slug + " and restart"}});
+  }
 }
 
 tenant_mover::~tenant_mover() = default;
@@ -459,16 +481,37 @@ http_response tenant_mover::move(const std::string& slug, const http_request& re
         log_event("warn", "tenant move: abort not confirmed by the target",
                   {{"tenant", slug}, {"to", to}});
     }
-    if (auto p = publish_(nullptr, nullptr); !p)
+    // Resumed inside the publication: while paused the registrar holds the slug (neither
+    // claims nor releases it), so the claim is written again only now.
+    if (auto p = publish_([&] { gate_.resume(slug); }, nullptr); !p)
       log_event("warn", "tenant move: cannot re-register", {{"detail", p.err().message}});
-    gate_.resume(slug);
     log_event("warn", "tenant move failed",
               {{"tenant", slug}, {"to", to}, {"code", e.code}, {"detail", e.message}});
     return error_response(e.kind == errc::internal ? 500 : http_status(e), e.code, e.message);
   };
 
-  std::vector<std::string> staying;  // local partners: they stay here
-  try {                              // (an exception must not leave the tenant paused)
+  // The outcome cannot be settled (the target and Redis unreachable): resuming writes here could
+  // give the tenant two owners, so it stays paused (held out of this node's placement) until an
+  // operator has checked; DATA/leaving/SLUG keeps it unserved across a restart (constructor).
+  const auto undecided = [&](const std::string& detail) -> http_response {
+    std::error_code mec;
+    fs::create_directories(cfg_.data_dir / "leaving", mec);
+    std::ofstream(cfg_.data_dir / "leaving" / slug) << move_id << ' ' << to << '\n';
+    log_event("error", "tenant move: outcome unknown; the tenant stays paused here",
+              {{"tenant", slug},
+               {"to", to},
+               {"detail", detail},
+               {"action", "check `redis-cli HGET " + std::string(cluster::placement_key) + " " +
+                              slug + "`; then restart this node (it serves the tenant again " +
+                              "only if placement names it)"}});
+    return error_response(503, "move_outcome_unknown",
+                          "the move of '" + slug + "' to " + to + " could not be settled (" +
+                              detail + "); the tenant stays paused on " + cfg_.node_id +
+                              "; check placement in Redis");
+  };
+
+  std::vector<provisioning::remote_partnership> staying;  // local partners: they stay here
+  try {  // (an exception must not leave the tenant paused)
     if (!gate_.wait_idle(slug, deadline))
       return fail(
           error(errc::unavailable, "move_timeout", "running writes did not finish in time"));
@@ -487,7 +530,7 @@ http_response tenant_mover::move(const std::string& slug, const http_request& re
       auto o = reg.get_tenant(other);
       if (!o) return fail(error(errc::unavailable, "registry_busy", "cannot read tenant " + other));
       partners.push_back(json::object{{"slug", other}, {"name", o->name}});
-      staying.push_back(other);
+      staying.push_back({other, slug, t->name, p.since_ms});
     }
     for (const auto& r : *remote)
       if (r.local == slug)
@@ -523,16 +566,29 @@ http_response tenant_mover::move(const std::string& slug, const http_request& re
       // No answer: the target may still be activating. It publishes only before the deadline, so
       // after it Redis placement tells whether it did; an abort it confirms settles it too.
       std::this_thread::sleep_until(deadline + limits::move_settle_margin);
+      // Placement naming this node is decisive only because the registrar holds the slug while
+      // paused (it cannot have re-claimed it over the target's claim).
       auto owner = redis_hget(cluster::placement_key, slug);
+      bool back = false;
       if (owner && *owner && **owner == to) {
         committed = true;
       } else {
         auto a = post_node(**url, std::string(import_internal_prefix) + move_id + "/abort", "{}");
-        if (a && a->status == 409) committed = true;  // activated after all
+        if (a && a->status == 409)
+          committed = true;  // activated after all
+        else if (a && a->status == 200)
+          back = true;  // discarded there
+        else if (owner && *owner && **owner == cfg_.node_id)
+          back = true;  // too late to publish
       }
-      if (!committed)
+      if (!committed && !back)
+        return undecided(owner ? "node " + to + " did not answer, nor confirm an abort"
+                               : "neither node " + to + " nor Redis can be reached");
+      if (!committed) {
+        target_touched = false;  // settled: the abort was confirmed, or it cannot publish
         return fail(error(errc::unavailable, "target_unavailable",
                           "node " + to + " did not confirm the import in time"));
+      }
     }
   } catch (const std::exception& e) {
     return fail(error(errc::internal, "move_failed", std::string("unexpected: ") + e.what()));
@@ -553,11 +609,9 @@ http_response tenant_mover::move(const std::string& slug, const http_request& re
     // node's placement and answers tenant_moving until an operator cleans up.
     problems.push_back("moving the old copy aside failed: " + ec.message());
   } else {
-    if (auto d = reg.delete_tenant(slug); !d)
+    // One transaction: the sharing relay never sees a staying partner's partnership end.
+    if (auto d = reg.delete_tenant_keeping_partners(slug, staying); !d)
       problems.push_back("removing the registry row failed: " + d.err().message);
-    for (const auto& other : staying)
-      if (auto l = reg.link_remote(other, slug, t->name); !l)
-        problems.push_back("recording " + other + "'s partnership failed: " + l.err().message);
   }
   (void)app_.directory().refresh();
   if (auto p = publish_(nullptr, nullptr); !p)
@@ -698,17 +752,15 @@ http_response tenant_mover::activate(const std::string& move_id, const http_requ
       return error_response(500, "internal", "cannot write " + marker.string());
     }
   }
-  struct remote_row {
-    std::string local, remote, name;
-  };
-  std::vector<remote_row> restore;  // cross-node rows replaced by local pairs (undo)
+  // Cross-node rows naming the tenant, dropped by the import (restored by an undo).
+  std::vector<provisioning::remote_partnership> restore;
   bool imported = false;
   const auto fail = [&](int status, std::string code, std::string message) {
     if (imported) {
-      if (auto d = reg.delete_tenant(slug); !d)
+      // One transaction, so local partners never appear to lose the partnership meanwhile.
+      if (auto d = reg.delete_tenant_keeping_partners(slug, restore); !d)
         log_event("error", "tenant move: cannot discard an import",
                   {{"tenant", slug}, {"detail", d.err().message}});
-      for (const auto& r : restore) (void)reg.link_remote(r.local, r.remote, r.name);
       (void)app_.directory().refresh();
       if (publish_) (void)publish_(nullptr, nullptr);  // drops it if the registrar wrote it
     }
@@ -722,40 +774,24 @@ http_response tenant_mover::activate(const std::string& move_id, const http_requ
   };
 
   try {  // (an exception must not leave an unpublished import behind)
-    auto imp = reg.import_tenant(in->archive, slug);
-    if (!imp) return fail(http_status(imp.err()), imp.err().code, imp.err().message);
-    imported = true;
-    if (!imp->skipped_domains.empty())
-      return fail(409, "domain_taken",
-                  "domains owned by another tenant on node " + cfg_.node_id + ": " +
-                      imp->skipped_domains.front());
-    auto remote_rows = reg.remote_partners();
-    if (!remote_rows) return fail(503, "registry_busy", remote_rows.err().message);
+    std::vector<provisioning::registry::arriving_partner> partners;
     for (const auto& p : plist->as_array()) {
       const auto* po = p.if_object();
       const auto* ps = po ? po->if_contains("slug") : nullptr;
       const auto* pn = po ? po->if_contains("name") : nullptr;
       if (!ps || !pn || !ps->is_string() || !pn->is_string())
         return fail(400, "invalid_body", "partners: [{slug, name}] expected");
-      const std::string partner(ps->as_string());
-      if (partner == slug || !valid_slug(partner)) continue;
-      auto here = reg.get_tenant(partner);
-      if (here) {
-        // Both on this node now: the cross-node half becomes a local pair.
-        for (const auto& r : *remote_rows)
-          if (r.local == partner && r.remote == slug) {
-            if (auto u = reg.unlink_remote(partner, slug); !u)
-              return fail(503, u.err().code, u.err().message);
-            restore.push_back({partner, slug, r.remote_name});
-          }
-        if (auto l = reg.link(slug, partner); !l) return fail(503, l.err().code, l.err().message);
-      } else if (here.err().kind == errc::not_found) {
-        if (auto l = reg.link_remote(slug, partner, std::string(pn->as_string())); !l)
-          return fail(503, l.err().code, l.err().message);
-      } else {
-        return fail(503, here.err().code, here.err().message);
-      }
+      partners.push_back({std::string(ps->as_string()), std::string(pn->as_string())});
     }
+    // The tenant and its partnerships appear in one transaction: a partner here becomes a local
+    // pair only if it holds the mirror half; one-sided halves naming the tenant are dropped.
+    auto imp = reg.import_moved_tenant(in->archive, slug, partners, restore);
+    if (!imp) return fail(http_status(imp.err()), imp.err().code, imp.err().message);
+    imported = true;
+    if (!imp->skipped_domains.empty())
+      return fail(409, "domain_taken",
+                  "domains owned by another tenant on node " + cfg_.node_id + ": " +
+                      imp->skipped_domains.front());
     if (auto r = app_.directory().refresh(); !r) return fail(503, r.err().code, r.err().message);
     if (!publish_) return fail(503, "not_ready", "this node has not registered in Redis yet");
     if (clock_type::now() >= deadline)

@@ -10,18 +10,26 @@
 //   3. transfer: the archive is sent to the target in parts (each a streamed upload below
 //      limits::max_upload_bytes) to POST /internal/v1/tenants/import/MOVE/part?offset=N.
 //   4. activate: POST /internal/v1/tenants/import/MOVE/activate with the tenant's partners; the
-//      target imports the archive under the same slug, records the partnerships, and publishes
+//      target imports the archive under the same slug, settling the partnerships in the same
+//      registry transaction (registry::import_moved_tenant: a local pair only with a partner
+//      holding the mirror half), and publishes
 //      its placement in Redis at once (registrar::sync_now). That write is the commit point;
 //      until it, DATA/arriving/SLUG marks the import, so a crash cannot register it later.
 //   5. switch: the source answers every request of SLUG with 503 `tenant_moving` (gateways with
 //      a stale placement retry), moves DATA/tenants/SLUG aside to DATA/moved/SLUG-TIMESTAMP/,
-//      removes the registry row, and records its remaining tenants' partnerships with SLUG as
-//      cross-node ones.
+//      and in one registry transaction removes the row and records its remaining tenants'
+//      partnerships with SLUG as cross-node ones (registry::delete_tenant_keeping_partners): the
+//      sharing relay, polling the registry, must never see a partnership end, or it unlinks
+//      shared copies for good.
 // The pause is bounded by limits::move_pause_limit: when it passes, or anything fails, the source
 // asks the target to discard what it received (POST .../MOVE/abort), forces its own placement
 // back into Redis, and resumes writes. If the target cannot be reached to settle an
 // activation whose answer was lost, Redis placement decides: the target publishes only before
-// its deadline (the source's remaining budget), and the source reads placement after it.
+// its deadline (the source's remaining budget), and the source reads placement after it. If
+// Redis cannot be read either, the outcome is unknown: the tenant stays paused (never two
+// writers), DATA/leaving/SLUG is written, and at start it is served again only if placement
+// names this node. While paused, the registrar holds the slug (neither claims nor releases it),
+// so no registration write of the source can overwrite the target's claim.
 //
 // Design notes (states, and the function that performs each transition):
 //   A tenant on this node (move_gate):

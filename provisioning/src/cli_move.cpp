@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 
+#include "samverka/cluster/placement.hpp"
 #include "samverka/core/slug.hpp"
 
 namespace samverka::provisioning {
@@ -51,10 +52,15 @@ void run_move(const move_args& a, cluster_client* cl, bool as_json,
   if (**owner == a.to) fail(exit_failed, "tenant '" + a.slug + "' is already on node " + a.to);
 
   const std::string body = json::serialize(json::object{{"to", a.to}});
+  // Without an answer (a time-out, a dropped connection) the move may have happened.
+  const std::string check = "; the outcome is unknown: check `redis-cli HGET " +
+                            std::string(cluster::placement_key) + " " + a.slug +
+                            "` (the node serving it) before trying again";
   auto r = cl->post(**owner, "/internal/v1/tenants/" + a.slug + "/move", body, tenant_move_timeout);
   if (!r)
-    fail(exit_failed, "node " + **owner + " (owner of " + a.slug +
-                          ") cannot be reached: " + r.err().message + "; nothing was moved");
+    fail(exit_failed, "node " + **owner + " (owner of " + a.slug + "): " + r.err().message + check);
+  if (r->status == 503 && reply_error(*r).ends_with("(move_outcome_unknown)"))
+    fail(exit_failed, "moving " + a.slug + " to " + a.to + ": " + reply_error(*r) + check);
   if (r->status != 200)
     fail(exit_failed, "moving " + a.slug + " to " + a.to + " failed: " + reply_error(*r) +
                           "; it stays on " + **owner);

@@ -12,10 +12,12 @@
 
 namespace samverka::provisioning {
 
-// How long the CLI waits for the owner node's answer: the node's own bound on the write pause
-// (60 s, gateway limits::move_pause_limit) plus settling a lost answer (2 s), cleaning up, and
-// one node-to-node request's own time-out (30 s) that may overrun the pause bound.
-inline constexpr std::chrono::milliseconds tenant_move_timeout{120'000};
+// How long the CLI waits for the owner node's answer: longer than the source's worst case, so a
+// time-out here means a stuck node, not a move still settling. That case: the write pause bound
+// (60 s, gateway limits::move_pause_limit), a transfer part started just before it (up to 120 s,
+// upstream_upload_timeout, plus 30 s for its answer), the abort (1 s connect + 30 s + 30 s) and
+// re-publishing (a few seconds): about 275 s.
+inline constexpr std::chrono::milliseconds tenant_move_timeout{300'000};
 
 // Adds `move` to the `tenant` command. `cluster()` gives the cluster connection (nullptr in
 // single-node mode); `fail(exit_code, reason)` must not return.

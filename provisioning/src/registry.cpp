@@ -16,6 +16,7 @@
 #include "samverka/provisioning/registry.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <mutex>
 #include <system_error>
 #include <tuple>
@@ -83,6 +84,28 @@ CREATE TABLE remote_partnerships(
   since INTEGER NOT NULL,
   PRIMARY KEY (tenant_id, partner_slug)
 ) WITHOUT ROWID;
+)sql",
+    // A counter that moves with every change that can change someone's partners (pairs, halves,
+    // tenants arriving, leaving, suspended or resumed: a suspended store is brought in line when
+    // it is back), so the sharing relay re-applies partner sets only then and
+    // never misses a link and unlink that both fall between two of its polls.
+    R"sql(
+CREATE TABLE partnership_changes(n INTEGER NOT NULL);
+INSERT INTO partnership_changes(n) VALUES (0);
+CREATE TRIGGER partnerships_added AFTER INSERT ON partnerships
+  BEGIN UPDATE partnership_changes SET n = n + 1; END;
+CREATE TRIGGER partnerships_removed AFTER DELETE ON partnerships
+  BEGIN UPDATE partnership_changes SET n = n + 1; END;
+CREATE TRIGGER remote_partnerships_added AFTER INSERT ON remote_partnerships
+  BEGIN UPDATE partnership_changes SET n = n + 1; END;
+CREATE TRIGGER remote_partnerships_removed AFTER DELETE ON remote_partnerships
+  BEGIN UPDATE partnership_changes SET n = n + 1; END;
+CREATE TRIGGER tenants_added AFTER INSERT ON tenants
+  BEGIN UPDATE partnership_changes SET n = n + 1; END;
+CREATE TRIGGER tenants_removed AFTER DELETE ON tenants
+  BEGIN UPDATE partnership_changes SET n = n + 1; END;
+CREATE TRIGGER tenants_state_changed AFTER UPDATE OF state ON tenants
+  BEGIN UPDATE partnership_changes SET n = n + 1; END;
 )sql",
 };
 constexpr int registry_schema_version = static_cast<int>(std::size(migrations));
@@ -194,6 +217,26 @@ struct registry::impl {
     return tenant::pool::tenant_dir(data_dir, slug);
   }
 
+  // Removes an unregistered tenant's folder (renamed first, so a half-removed folder is never
+  // mistaken for a live tenant).
+  result<void> discard_files(std::string_view slug, std::int64_t id) {
+    auto dir = tenant_dir(slug);
+    auto trash = tenants_dir / (".deleted-" + std::string(slug) + "-" + std::to_string(id));
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(dir, ec))) return {};
+    fs::rename(dir, trash, ec);
+    if (ec)
+      return error(errc::internal, "delete_incomplete",
+                   "tenant '" + std::string(slug) + "' is unregistered, but moving " +
+                       dir.string() + " away failed: " + ec.message());
+    fs::remove_all(trash, ec);
+    if (ec)
+      return error(errc::internal, "delete_incomplete",
+                   "tenant '" + std::string(slug) + "' is unregistered, but removing " +
+                       trash.string() + " failed: " + ec.message());
+    return {};
+  }
+
   fs::path staging_dir(std::string_view kind, std::string_view slug) const {
     return tenants_dir / ("." + std::string(kind) + "-" + std::string(slug) + "-" +
                           crypto::random_token(staging_token_bytes));
@@ -287,7 +330,8 @@ struct registry::impl {
                                       const std::string& name,
                                       const std::vector<std::string>& domains,
                                       std::vector<std::string>* skipped,
-                                      const std::vector<std::string>& member_emails) {
+                                      const std::vector<std::string>& member_emails,
+                                      const std::function<void(std::int64_t)>& in_txn = {}) {
     std::lock_guard lock(mu);
     db::write_txn txn(conn);
     std::vector<std::string> taken;
@@ -315,6 +359,7 @@ struct registry::impl {
               "INSERT OR IGNORE INTO memberships(email, tenant_id, created_at) VALUES (?, ?, ?)")
           .bind_all(ascii_lower(email), id, now)
           .run();
+    if (in_txn) in_txn(id);  // more rows that must appear together with the tenant
     auto final_dir = tenant_dir(slug);
     fs::rename(staging, final_dir);  // throws: the transaction rolls back, staging stays
     try {
@@ -454,22 +499,7 @@ result<void> registry::delete_tenant(std::string_view slug) {
       p_->conn.prepare("DELETE FROM tenants WHERE id = ?").bind_all(id).run();  // cascades
       p_->commit(txn);
     }
-    auto dir = p_->tenant_dir(slug);
-    auto trash = p_->tenants_dir / (".deleted-" + std::string(slug) + "-" + std::to_string(id));
-    std::error_code ec;
-    if (fs::exists(fs::symlink_status(dir, ec))) {
-      fs::rename(dir, trash, ec);
-      if (ec)
-        return error(errc::internal, "delete_incomplete",
-                     "tenant '" + std::string(slug) + "' is unregistered, but moving " +
-                         dir.string() + " away failed: " + ec.message());
-    }
-    fs::remove_all(trash, ec);
-    if (ec)
-      return error(errc::internal, "delete_incomplete",
-                   "tenant '" + std::string(slug) + "' is unregistered, but removing " +
-                       trash.string() + " failed: " + ec.message());
-    return {};
+    return p_->discard_files(slug, id);
   });
 }
 
@@ -523,8 +553,14 @@ result<export_manifest> registry::export_tenant(std::string_view slug, const fs:
   });
 }
 
-result<registry::import_result> registry::import_tenant(const fs::path& archive_path,
-                                                        std::optional<std::string_view> as_slug) {
+namespace {
+
+// import_tenant, running `in_txn` (given the new tenant's id) in the transaction registering it.
+result<registry::import_result> import_staged(registry::impl& impl, const fs::path& archive_path,
+                                              std::optional<std::string_view> as_slug,
+                                              const std::function<void(std::int64_t)>& in_txn) {
+  using import_result = registry::import_result;
+  auto* p_ = &impl;
   if (as_slug && !valid_slug(*as_slug))
     return error(errc::invalid_input, "invalid_slug",
                  "invalid slug '" + std::string(*as_slug) + "': use [a-z][a-z0-9-]{1,39}");
@@ -562,12 +598,19 @@ result<registry::import_result> registry::import_tenant(const fs::path& archive_
 
     import_result out;
     auto t = p_->register_staged(staging.dir, slug, manifest->name, manifest->domains,
-                                 &out.skipped_domains, emails);
+                                 &out.skipped_domains, emails, in_txn);
     if (!t) return t.err();
     staging.armed = false;
     out.tenant = std::move(*t);
     return out;
   });
+}
+
+}  // namespace
+
+result<registry::import_result> registry::import_tenant(const fs::path& archive_path,
+                                                        std::optional<std::string_view> as_slug) {
+  return import_staged(*p_, archive_path, as_slug, {});
 }
 
 result<std::vector<std::pair<std::string, int>>> registry::migrate_all() {
@@ -714,7 +757,8 @@ result<bool> registry::are_partners(std::string_view a, std::string_view b) {
         "p.b "
         "WHERE (ta.slug = ?1 AND tb.slug = ?2) OR (ta.slug = ?2 AND tb.slug = ?1) "
         "UNION ALL SELECT 1 FROM remote_partnerships r JOIN tenants t ON t.id = r.tenant_id "
-        "WHERE (t.slug = ?1 AND r.partner_slug = ?2) OR (t.slug = ?2 AND r.partner_slug = ?1)");
+        "WHERE ((t.slug = ?1 AND r.partner_slug = ?2) OR (t.slug = ?2 AND r.partner_slug = ?1)) "
+        "AND NOT EXISTS (SELECT 1 FROM tenants l WHERE l.slug = r.partner_slug)");
     st.bind(1, a);
     st.bind(2, b);
     bool yes = st.step();
@@ -766,10 +810,21 @@ result<void> registry::unlink_remote(std::string_view local, std::string_view re
         .bind_all(*id, remote)
         .run();
     if (p_->conn.changes() == 0)
-      return error(errc::not_found, "not_partners",
-                   "'" + std::string(local) + "' and '" + std::string(remote) + "' are not partners");
+      return error(
+          errc::not_found, "not_partners",
+          "'" + std::string(local) + "' and '" + std::string(remote) + "' are not partners");
     p_->commit(txn);
     return {};
+  });
+}
+
+result<std::int64_t> registry::partnership_version() {
+  return guarded([&]() -> result<std::int64_t> {
+    std::lock_guard lock(p_->mu);
+    auto& st = p_->conn.cached("SELECT n FROM partnership_changes");
+    std::int64_t n = st.step() ? st.int64(0) : 0;
+    st.reset();
+    return n;
   });
 }
 
@@ -778,11 +833,84 @@ result<std::vector<remote_partnership>> registry::remote_partners() {
     std::lock_guard lock(p_->mu);
     auto st = p_->conn.prepare(
         "SELECT t.slug, r.partner_slug, r.partner_name, r.since FROM remote_partnerships r "
-        "JOIN tenants t ON t.id = r.tenant_id ORDER BY t.slug, r.partner_slug");
+        "JOIN tenants t ON t.id = r.tenant_id "
+        "WHERE NOT EXISTS (SELECT 1 FROM tenants l WHERE l.slug = r.partner_slug) "
+        "ORDER BY t.slug, r.partner_slug");
     std::vector<remote_partnership> out;
     while (st.step()) out.push_back({st.text(0), st.text(1), st.text(2), st.int64(3)});
     return out;
   });
+}
+
+result<void> registry::delete_tenant_keeping_partners(std::string_view slug,
+                                                      const std::vector<remote_partnership>& keep) {
+  return guarded([&]() -> result<void> {
+    std::int64_t id = 0;
+    {
+      std::lock_guard lock(p_->mu);
+      db::write_txn txn(p_->conn);
+      auto found = p_->tenant_id(slug);
+      if (!found) return unknown_tenant(slug);
+      id = *found;
+      p_->conn.prepare("DELETE FROM tenants WHERE id = ?").bind_all(id).run();  // cascades
+      for (const auto& k : keep) {
+        if (k.local == slug || k.remote != slug) continue;
+        p_->conn
+            .prepare(
+                "INSERT INTO remote_partnerships(tenant_id, partner_slug, partner_name, since) "
+                "SELECT id, ?, ?, ? FROM tenants WHERE slug = ? "
+                "ON CONFLICT(tenant_id, partner_slug) DO UPDATE SET "
+                "partner_name = excluded.partner_name")
+            .bind_all(slug, k.remote_name, k.since_ms > 0 ? k.since_ms : now_ms(), k.local)
+            .run();
+      }
+      p_->commit(txn);
+    }
+    // The files go as in delete_tenant (see the design notes), if the move left them here.
+    return p_->discard_files(slug, id);
+  });
+}
+
+result<registry::import_result> registry::import_moved_tenant(
+    const fs::path& archive, std::string_view slug, const std::vector<arriving_partner>& partners,
+    std::vector<remote_partnership>& dropped) {
+  dropped.clear();
+  // Runs inside the transaction that registers the tenant (holding the registry's lock).
+  const auto settle = [&](std::int64_t id) {
+    auto& conn = p_->conn;
+    for (const auto& pt : partners) {
+      if (pt.slug == slug || !valid_slug(pt.slug)) continue;
+      if (auto pid = p_->tenant_id(pt.slug)) {
+        auto half = conn.prepare(
+            "SELECT since FROM remote_partnerships WHERE tenant_id = ? AND partner_slug = ?");
+        half.bind_all(*pid, slug);
+        if (!half.step()) continue;  // one-sided: no partnership
+        const std::int64_t since = half.int64(0);
+        half.reset();
+        conn.prepare("INSERT OR IGNORE INTO partnerships(a, b, since) VALUES (?, ?, ?)")
+            .bind_all(std::min(id, *pid), std::max(id, *pid), since)
+            .run();
+      } else {
+        conn.prepare(
+                "INSERT INTO remote_partnerships(tenant_id, partner_slug, partner_name, since) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT(tenant_id, partner_slug) DO UPDATE SET "
+                "partner_name = excluded.partner_name")
+            .bind_all(id, pt.slug, pt.name, now_ms())
+            .run();
+      }
+    }
+    auto rows = conn.prepare(
+        "SELECT t.slug, r.partner_name, r.since FROM remote_partnerships r "
+        "JOIN tenants t ON t.id = r.tenant_id WHERE r.partner_slug = ?");
+    rows.bind_all(slug);
+    while (rows.step())
+      dropped.push_back({rows.text(0), std::string(slug), rows.text(1), rows.int64(2)});
+    rows.reset();
+    conn.prepare("DELETE FROM remote_partnerships WHERE partner_slug = ?").bind_all(slug).run();
+  };
+  auto r = import_staged(*p_, archive, slug, settle);
+  if (!r) dropped.clear();  // rolled back
+  return r;
 }
 
 result<std::string> registry::create_scim_token(std::string_view slug) {

@@ -5,8 +5,8 @@
 //  1. Every cross-tenant step re-checks the registry: both tenants registered, partners, and the
 //     receiver active. A suspended receiver is never written; its rows wait (failing,
 //     "receiver_suspended") and are retried at once when the registry changes (resume).
-//  2. The relay owns no durable state. backlog_ and partners_ are caches rebuilt at start from the
-//     outboxes and the registry, which is why a restart after SIGKILL delivers everything.
+//  2. The relay owns no durable state. backlog_ is a cache rebuilt at start from the outboxes,
+//     which is why a restart after SIGKILL delivers everything.
 //  3. Passes are serialised (deliver_mu_): two passes over one source could apply the same rows
 //     twice, which is harmless (apply is idempotent), but would waste a receiver transaction.
 //  4. Deliveries of one pass run one after another: ~1 ms per receiver transaction, so 50 partners
@@ -139,47 +139,49 @@ result<std::shared_ptr<tenant::store>> service::open_active(std::string_view slu
 void service::run() {
   // Start: every source may hold rows committed before a crash (design note 2). Cost: one store
   // open and one short transaction per tenant, once per server start.
-  registry_version_ = reg_->data_version();
-  on_registry_change();
+  if (const auto v = reg_->data_version(); on_registry_change()) registry_version_ = v;
   if (auto tenants = reg_->list_tenants())
     for (const auto& t : *tenants) queue_->notify(t.slug);
   while (!stopping_) {
     auto slug = queue_->next(registry_poll);
     if (stopping_) break;
-    if (const auto v = reg_->data_version(); v != registry_version_) {
+    // Only a pass that completed counts: a busy registry or store is tried again next poll.
+    if (const auto v = reg_->data_version(); v != registry_version_ && on_registry_change())
       registry_version_ = v;
-      on_registry_change();
-    }
     if (slug) deliver(*slug, false);
   }
 }
 
-void service::on_registry_change() {
+bool service::on_registry_change() {
+  auto version = reg_->partnership_version();
+  if (!version) return false;  // the registry is busy; the next poll tries again
   auto now = partner_map(*reg_);
-  if (!now) return;  // the registry is busy; the next poll tries again
-  std::vector<std::string> changed;
+  if (!now) return false;
   std::vector<std::string> backlog;
   {
     std::lock_guard lk(state_mu_);
-    for (const auto& [slug, partners] : *now) {
-      const bool first = !partners_;
-      if (first || !partners_->contains(slug) || partners_->at(slug) != partners)
-        changed.push_back(slug);
-    }
     backlog.assign(backlog_.begin(), backlog_.end());
   }
-  for (const auto& slug : changed) {
-    auto s = open_active(slug);
-    if (!s) continue;
-    const auto& set = now->at(slug);
-    (void)(*s)->sharing_partners_changed(std::vector<std::string>(set.begin(), set.end()));
-  }
-  {
-    std::lock_guard lk(state_mu_);
-    partners_ = std::move(*now);
+  // Every tenant's store is brought in line with its partners now, not only the tenants whose
+  // partners differ from the last poll's: a link and an unlink between two polls leave equal
+  // snapshots, yet deliveries in between (which check the registry itself) made linked copies
+  // and targets that must stop following. Cost: one short transaction per tenant, as at start.
+  // Only when partnerships changed (not for every membership or state change), so a busy
+  // directory sync does not open every store.
+  if (*version != partnership_version_) {
+    bool all_done = true;
+    for (const auto& [slug, set] : *now) {
+      auto s = open_active(slug);
+      if (!s) continue;  // suspended: brought in line when it is resumed (a new pass)
+      if (!(*s)->sharing_partners_changed(std::vector<std::string>(set.begin(), set.end())))
+        all_done = false;
+    }
+    if (!all_done) return false;  // the next poll tries them all again
+    partnership_version_ = *version;
   }
   // A resumed receiver or source: retry every waiting row now rather than at its backoff time.
   for (const auto& slug : backlog) deliver(slug, true);
+  return true;
 }
 
 std::size_t service::deliver(std::string_view source_slug, bool all) {
@@ -217,6 +219,10 @@ std::size_t service::deliver(std::string_view source_slug, bool all) {
         continue;
       }
       if (it == by_slug.end()) {  // a partner another node owns (design note 5 in service.hpp)
+        // A pass over every queued row (after a registry change here) leaves rows in transit to
+        // other nodes alone: nothing here changed for them, and re-sending would only add
+        // duplicates to the stream. They go again when due.
+        if (all) continue;
         if (!remote_) {
           fail("receiver_unreachable: " + job.partner + " is served by another node");
           continue;
@@ -324,6 +330,9 @@ result<tenant::news_item> service::borrow(std::string_view borrower, tenant::sto
     // The lender lives on another node: it records the loan (target + outbox row), we apply.
     auto m = remote_->lend(from, news_id, borrower);
     if (!m) return m.err();
+    if (m->source_slug != from || m->payload.news_id != news_id ||
+        m->via != tenant::share_via::borrow)
+      return error(errc::internal, "bad_node_answer", "the lender's node answered another item");
     m->source_name = remote_name(borrower, from);
     if (auto files = carry(borrower, borrower_store, *m); !files) return files.err();
     auto applied = borrower_store.sharing_apply(*m, target.value_or(tenant::audience{}), who.email);
@@ -426,11 +435,17 @@ bool service::is_remote_partner(std::string_view slug, std::string_view other) {
 }
 
 remote_outcome service::take_delivery(const remote_delivery& d) {
-  remote_outcome out{d.message.source_slug, d.receiver, d.outbox_id, d.attempts, std::nullopt};
+  remote_outcome out{d.message.source_slug,      d.receiver, d.outbox_id,
+                     d.message.payload.revision, d.attempts, std::nullopt};
   auto failed = [&](const error& e) {
     out.failure = e.code + ": " + e.message;
     return out;
   };
+  // A source registered here never sends through a stream: such an entry is forged or stale, and
+  // must not make this node copy one local tenant's files into another.
+  if (auto local = reg_->get_tenant(d.message.source_slug); local)
+    return failed(error(errc::conflict, "source_is_local",
+                        d.message.source_slug + " is served by this node"));
   auto info = reg_->get_tenant(d.receiver);
   if (!info)
     return failed(info.err().kind == errc::not_found
@@ -445,6 +460,10 @@ remote_outcome service::take_delivery(const remote_delivery& d) {
   if (!*ok) return failed(not_a_partner(d.message.source_slug));
   auto dst = open_(*info);
   if (!dst) return failed(dst.err());
+  // A duplicate (re-sent, or claimed again after a crash): answered at once, no files fetched.
+  if (auto have = (*dst)->sharing_copy_of(d.message.source_slug, d.message.payload.news_id);
+      have && *have && (!(*have)->linked || (*have)->revision >= d.message.payload.revision))
+    return out;
   tenant::share_message m = d.message;
   m.source_name = remote_name(d.receiver, m.source_slug);  // names come from our registry
   if (auto files = carry(d.receiver, **dst, m); !files) return failed(files.err());
@@ -455,6 +474,8 @@ remote_outcome service::take_delivery(const remote_delivery& d) {
 void service::take_outcome(const remote_outcome& o) {
   auto src = open_active(o.source);
   if (!src) return;  // suspended or moved away: the row is sent again by its current owner
+  if (auto same = (*src)->outbox_matches(o.outbox_id, o.receiver, o.revision); !same || !*same)
+    return;  // not the row this answers (stale or forged): it is sent again if still queued
   if (!o.failure) {
     (void)(*src)->outbox_delivered(o.outbox_id);
   } else {

@@ -563,6 +563,19 @@ result<void> store::outbox_sent(std::int64_t outbox_id, std::int64_t resend_at_m
   });
 }
 
+result<bool> store::outbox_matches(std::int64_t outbox_id, std::string_view partner,
+                                   std::int64_t revision) {
+  return p_->guarded("outbox matches", [&]() -> result<bool> {
+    auto c = p_->borrow();
+    auto& st =
+        c->cached("SELECT 1 FROM sharing_outbox WHERE id = ?1 AND partner = ?2 AND revision = ?3");
+    st.bind_all(outbox_id, partner, revision);
+    const bool yes = st.step();
+    st.reset();
+    return yes;
+  });
+}
+
 result<std::vector<distribution_entry>> store::distribution(const viewer& who,
                                                             std::int64_t news_id) {
   if (!may_edit(who))

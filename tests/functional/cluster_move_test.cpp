@@ -5,6 +5,9 @@
 // its copy aside. Bad inputs and a target that is down change nothing.
 //
 // The write pause (the longest gap between two successful writes) is printed, never asserted.
+#include <fcntl.h>
+#include <poll.h>
+
 #include <atomic>
 #include <cstdio>
 #include <fstream>
@@ -367,6 +370,200 @@ TEST_F(ClusterMoveTest, MoveToANodeThatIsDownFailsAndTheTenantKeepsServing) {
   const auto again = move(node_a_dir_.path(), "eksjo", "node-b");
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_TRUE(all_titles(*gw1_, "eksjo", token).contains("Efter"));
+}
+
+// A node registered in Redis that accepts connections and reads requests but never answers: a
+// move to it stays paused in the transfer until close() resets every connection (then it fails).
+class silent_node {
+ public:
+  silent_node() {
+    // Close-on-exec: a samverkactl started meanwhile must not keep the port open.
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(fd_, 16);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~silent_node() { close(); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // Whether a request whose start line begins with `prefix` has arrived.
+  bool received(const std::string& prefix) {
+    std::lock_guard lock(mu_);
+    for (const auto& [fd, data] : conns_)
+      if (data.starts_with(prefix)) return true;
+    return false;
+  }
+  // Stops listening, then resets every connection.
+  void close() {
+    if (!thread_.joinable()) return;
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+    for (const auto& [fd, data] : conns_) {
+      const linger reset{1, 0};
+      ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+      ::close(fd);
+    }
+    conns_.clear();
+  }
+
+ private:
+  void serve() {
+    while (!stop_) {
+      std::vector<pollfd> fds{{fd_, POLLIN, 0}};
+      {
+        std::lock_guard lock(mu_);
+        for (const auto& [fd, data] : conns_) fds.push_back({fd, POLLIN, 0});
+      }
+      if (::poll(fds.data(), fds.size(), 50) <= 0) continue;
+      std::lock_guard lock(mu_);
+      if (fds[0].revents & POLLIN)
+        if (int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC); c >= 0) conns_[c];
+      for (std::size_t i = 1; i < fds.size(); ++i)
+        if (fds[i].revents & POLLIN) {
+          char buf[4096];
+          const auto n = ::read(fds[i].fd, buf, sizeof buf);
+          auto& data = conns_[fds[i].fd];
+          if (n > 0 && data.size() < 256) data.append(buf, static_cast<std::size_t>(n));
+        }
+    }
+  }
+
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::map<int, std::string> conns_;  // accepted connection -> what it sent (its start)
+  std::thread thread_;
+};
+
+TEST_F(ClusterMoveTest, WhileTheHomeMovesLogoutIsRefusedAndNoClaimIsMade) {
+  // hult (node a) has pendlare@eksjo.se as a member; the home eksjo is on the same node.
+  ASSERT_EQ(
+      ctl(node_a_dir_.path(), {"tenant", "create", "hult", "--name", "Hults kommun"}).exit_code, 0);
+  ASSERT_EQ(ctl(node_a_dir_.path(),
+                {"user", "add", "hult", "--email", "pendlare@eksjo.se", "--name", "Pendlare"})
+                .exit_code,
+            0);
+  ASSERT_TRUE(eventually([&] { return gw1_->get("/t/hult/api/v1/me").status == 401; }));
+  const std::string token = gw1_->login("eksjo", "pendlare@eksjo.se", demo_password);
+  const std::string editor = gw1_->login("eksjo", "editor@eksjo.se", demo_password);
+  ASSERT_EQ(gw1_->get("/t/hult/api/v1/me", token).status, 200);
+
+  silent_node silent;
+  ASSERT_EQ(std::system(("redis-cli -u " + redis_->url() + " HSET samverka:nodes node-c " +
+                         silent.url() + " > /dev/null")
+                            .c_str()),
+            0);
+  ctl_result moved;
+  std::thread mover([&] { moved = move(node_a_dir_.path(), "eksjo", "node-c"); });
+  ASSERT_TRUE(eventually([&] {
+    return gw1_->post("/t/eksjo/api/v1/news", body({{"title", "x"}, {"body", "<p>x</p>"}}), editor)
+               .error_code() == "tenant_moving";
+  }));
+  ASSERT_TRUE(eventually([&] { return silent.received("POST /internal/v1/tenants/import/"); }));
+  // The home's store is paused (its export is on its way): the revoke is refused,
+  // not written where the move would lose it.
+  auto out = gw2_->post("/t/hult/api/v1/auth/logout", "", token);
+  EXPECT_EQ(out.status, 503) << out.body;
+  EXPECT_EQ(out.error_code(), "tenant_moving");
+  // Nor does node a claim the moving tenant again meanwhile (the target may have claimed it):
+  // a change of its tenants makes its registrar write its placement, without eksjo.
+  ASSERT_EQ(std::system(("redis-cli -u " + redis_->url() +
+                         " HSET samverka:placement eksjo node-c > /dev/null")
+                            .c_str()),
+            0);
+  ASSERT_EQ(ctl(node_a_dir_.path(), {"tenant", "create", "ryd", "--name", "Ryd"}).exit_code, 0);
+  ASSERT_TRUE(eventually([&] { return redis_hget("samverka:placement", "ryd") == "node-a"; }));
+  EXPECT_EQ(redis_hget("samverka:placement", "eksjo"), "node-c");
+  silent.close();
+  mover.join();
+  EXPECT_NE(moved.exit_code, 0);
+  EXPECT_NE(moved.err.find("it stays on node-a"), std::string::npos) << moved.err;
+  EXPECT_EQ(redis_hget("samverka:placement", "eksjo"), "node-a") << "claimed again on failure";
+  // The move failed: writes resume, and the logout now ends the session.
+  ASSERT_TRUE(eventually(
+      [&] { return gw1_->post("/t/hult/api/v1/auth/logout", "", token).status == 204; }));
+  EXPECT_EQ(gw2_->get("/t/eksjo/api/v1/me", token).status, 401);
+  EXPECT_EQ(gw2_->get("/t/hult/api/v1/me", token).status, 401);
+}
+
+TEST_F(ClusterMoveTest, SharedCopiesKeepFollowingAcrossAMove) {
+  // eksjo's partners: hult on node a (stays there) and savsjo on node b (becomes local).
+  const std::string pw = std::string(demo_password) + "\n";
+  ASSERT_EQ(ctl(node_a_dir_.path(),
+                {"tenant", "create", "hult", "--name", "Hults kommun", "--domain", "hult.se"})
+                .exit_code,
+            0);
+  ASSERT_EQ(ctl(node_a_dir_.path(),
+                {"user", "add", "hult", "--email", "editor@hult.se", "--name", "Hanna", "--role",
+                 "editor", "--password-stdin"},
+                pw)
+                .exit_code,
+            0);
+  ASSERT_EQ(ctl(node_a_dir_.path(), {"partner", "link", "eksjo", "hult"}).exit_code, 0);
+  ASSERT_EQ(
+      ctl(node_a_dir_.path(), {"--redis", redis_->url(), "partner", "link", "eksjo", "savsjo"})
+          .exit_code,
+      0);
+  ASSERT_TRUE(eventually([&] { return gw1_->get("/t/hult/api/v1/me").status == 401; }));
+  const std::string eksjo = gw1_->login("eksjo", "editor@eksjo.se", demo_password);
+  const std::string savsjo = gw2_->login("savsjo", "editor@savsjo.se", demo_password);
+  const std::string hult = gw1_->login("hult", "editor@hult.se", demo_password);
+
+  auto pub = gw1_->post("/t/eksjo/api/v1/news",
+                        body({{"title", "Delad"},
+                              {"body", "<p>x</p>"},
+                              {"share_with", json::array{"savsjo", "hult"}}}),
+                        eksjo);
+  ASSERT_EQ(pub.status, 201) << pub.body;
+  const auto id = pub.json().at("id").as_int64();
+  // Each partner accepts its offer; the id of its copy.
+  const auto accept = [&](const std::string& slug, const std::string& token) -> std::int64_t {
+    std::int64_t offer = 0;
+    EXPECT_TRUE(eventually([&] {
+      auto r = gw2_->get("/t/" + slug + "/api/v1/sharing/inbox", token);
+      if (r.status != 200) return false;
+      const auto v = r.json();
+      for (const auto& it : v.at("items").as_array())
+        if (it.at("news").at("source").at("news_id").to_number<std::int64_t>() == id)
+          offer = it.at("id").as_int64();
+      return offer != 0;
+    })) << slug;
+    auto acc = gw1_->post(
+        "/t/" + slug + "/api/v1/sharing/inbox/" + std::to_string(offer) + "/accept", "", token);
+    EXPECT_EQ(acc.status, 200) << acc.body;
+    return acc.status == 200 ? acc.json().at("news").at("id").as_int64() : 0;
+  };
+  const auto at_savsjo = accept("savsjo", savsjo);
+  const auto at_hult = accept("hult", hult);
+  ASSERT_NE(at_savsjo, 0);
+  ASSERT_NE(at_hult, 0);
+
+  const auto moved = move(node_a_dir_.path(), "eksjo", "node-b");
+  ASSERT_EQ(moved.exit_code, 0) << moved.err;
+  // Longer than the sharing relay's poll: a partnership seen missing would unlink the copies.
+  std::this_thread::sleep_for(1s);
+
+  // An edit of the original still reaches both copies (the links were not cut by the move).
+  ASSERT_TRUE(eventually([&] {
+    return gw2_->patch("/t/eksjo/api/v1/news/" + std::to_string(id),
+                       body({{"title", "Delad (rättad)"}}), eksjo)
+               .status == 200;
+  }));
+  const auto title_of = [&](const std::string& slug, std::int64_t copy, const std::string& token) {
+    auto r = gw1_->get("/t/" + slug + "/api/v1/news/" + std::to_string(copy), token);
+    return r.status == 200 ? std::string(r.json().at("title").as_string()) : r.body;
+  };
+  EXPECT_TRUE(eventually([&] { return title_of("savsjo", at_savsjo, savsjo) == "Delad (rättad)"; }))
+      << title_of("savsjo", at_savsjo, savsjo);
+  EXPECT_TRUE(eventually([&] { return title_of("hult", at_hult, hult) == "Delad (rättad)"; }))
+      << title_of("hult", at_hult, hult);
 }
 
 }  // namespace

@@ -290,6 +290,12 @@ TEST_F(RegistryTest, RemotePartnershipsRecordThisNodesHalf) {
   ASSERT_TRUE(reg_->unlink_remote("eksjo", "savsjo"));
   EXPECT_FALSE(*reg_->are_partners("eksjo", "savsjo"));
 
+  // A stale half naming a tenant that later arrives here is no partnership.
+  ASSERT_TRUE(reg_->link_remote("eksjo", "vetlanda", "V"));
+  create("vetlanda");
+  EXPECT_FALSE(*reg_->are_partners("eksjo", "vetlanda"));
+  EXPECT_TRUE(reg_->remote_partners()->empty());
+
   ASSERT_TRUE(reg_->link_remote("nassjo", "savsjo", "S"));
   ASSERT_TRUE(reg_->delete_tenant("nassjo"));
   EXPECT_TRUE(reg_->remote_partners()->empty()) << "a deleted tenant takes its halves along";

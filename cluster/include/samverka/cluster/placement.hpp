@@ -49,6 +49,9 @@ bool valid_node_id(std::string_view id);
 struct node_facts {
   std::set<std::string> slugs;
   std::map<std::string, std::string> domains;  // domain -> slug (one of `slugs`)
+  // Tenants this node still has but must not claim (a move of theirs is running, and the target
+  // may publish at any moment): their entries are neither written nor released.
+  std::set<std::string> held;
   bool operator==(const node_facts&) const = default;
 };
 

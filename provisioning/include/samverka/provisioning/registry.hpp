@@ -136,8 +136,34 @@ class registry {
                                          std::string_view remote_name);
   // Removes that half (not_found if there is none).
   result<void> unlink_remote(std::string_view local, std::string_view remote);
-  // Every cross-node half recorded here, by local slug then partner slug.
+  // Every cross-node half recorded here, by local slug then partner slug. A half naming a tenant
+  // that is registered here (it arrived by import or move) counts for nothing, here and in
+  // are_partners: only both tenants' explicit consent makes a local pair (link).
   result<std::vector<remote_partnership>> remote_partners();
+  // Moves with every change that can change a tenant's partners (link, unlink, either half,
+  // a tenant registered or removed), whichever process made it.
+  result<std::int64_t> partnership_version();
+
+  // Cluster mode, a tenant moving away from this node: unregisters `slug` as delete_tenant does
+  // (its directory too, unless the move has set it aside) and, in the same transaction, records
+  // each of `keep` (local tenant -> `slug`) as a cross-node half, so no reader (the sharing relay)
+  // ever sees those partnerships end. Rows of tenants no longer registered are skipped.
+  result<void> delete_tenant_keeping_partners(std::string_view slug,
+                                              const std::vector<remote_partnership>& keep);
+  // A partner of a tenant arriving by a move, as its old node recorded it.
+  struct arriving_partner {
+    std::string slug;
+    std::string name;
+  };
+  // Cluster mode, a tenant arriving by a move: import_tenant under `slug` whose registration,
+  // in the same transaction, settles its partnerships: a partner registered here becomes a local
+  // pair only if it holds the mirror half (a cross-node row naming `slug`), else none (a
+  // one-sided half never becomes a pair); a partner not registered here gets `slug`'s cross-node
+  // half. Every cross-node row naming `slug` is dropped and listed in `dropped` (to undo).
+  result<import_result> import_moved_tenant(const std::filesystem::path& archive,
+                                            std::string_view slug,
+                                            const std::vector<arriving_partner>& partners,
+                                            std::vector<remote_partnership>& dropped);
 
   // --- SCIM provisioning tokens ----------------------------------------------------------------
   // A platform credential, not tenant content: kept here (hashed) so it dies with the tenant and

@@ -31,6 +31,7 @@ struct remote_outcome {
   std::string source;
   std::string receiver;
   std::int64_t outbox_id = 0;
+  std::int64_t revision = 0;  // the delivered revision (with receiver, identifies the row)
   std::int64_t attempts = 0;
   std::optional<std::string> failure;  // "code: message"; none = applied (or stale: same thing)
 };

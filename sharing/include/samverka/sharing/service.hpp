@@ -134,7 +134,9 @@ class service {
 
  private:
   void run();
-  void on_registry_change();
+  // Brings stores in line with partnership changes and retries the backlog; false when it could
+  // not finish (busy registry or store), so the caller tries again at the next poll.
+  bool on_registry_change();
   result<std::shared_ptr<tenant::store>> open_active(std::string_view slug);
   // The remote partner's name (from this node's half of the partnership), or the slug.
   std::string remote_name(std::string_view local, std::string_view remote);
@@ -146,10 +148,10 @@ class service {
   std::unique_ptr<delivery_queue> queue_;
   remote_nodes* remote_ = nullptr;
   std::mutex deliver_mu_;          // one delivery pass at a time (the relay, tests, borrow)
-  std::mutex state_mu_;            // guards backlog_ and partners_
+  std::mutex state_mu_;            // guards backlog_
   std::set<std::string> backlog_;  // sources with queued rows after their last pass
-  std::optional<std::map<std::string, std::set<std::string>>> partners_;  // last seen
   std::int64_t registry_version_ = -1;
+  std::int64_t partnership_version_ = -1;  // of the last partner pass that completed
   std::atomic<bool> stopping_{false};
   std::thread relay_;
 };

@@ -127,6 +127,10 @@ class store {
   // Cluster mode: the row went to another node, whose answer comes back later; it stays queued
   // (no failure counted) and is sent again at `resend_at_ms` if no answer has come by then.
   result<void> outbox_sent(std::int64_t outbox_id, std::int64_t resend_at_ms);
+  // Whether outbox row `outbox_id` is still the delivery of `revision` to `partner` (an answer
+  // from another node names the row it answers; a stale or forged one must not move another).
+  result<bool> outbox_matches(std::int64_t outbox_id, std::string_view partner,
+                              std::int64_t revision);
   // Per-partner delivery state of an original (source side only; editors).
   result<std::vector<distribution_entry>> distribution(const viewer& who, std::int64_t news_id);
   // The partnership set changed: targets and copies of tenants not in `partners` stop following
