@@ -355,7 +355,7 @@ result<void> sharing_link::record(const sharing::remote_record& r) {
 }
 
 result<http_response> sharing_link::call(std::string_view slug, std::string_view path,
-                                         std::string body) {
+                                         std::string body, std::chrono::milliseconds timeout) {
   const auto url = follower_.placement().node_url(slug);
   if (!url)
     return error(errc::unavailable, "partner_unavailable",
@@ -365,7 +365,7 @@ result<http_response> sharing_link::call(std::string_view slug, std::string_view
   req.target = std::string(sharing_internal_prefix) + std::string(path);
   req.headers.emplace_back("content-type", "application/json");
   req.body = std::move(body);
-  auto res = upstream_.forward(*url, req, {{std::string(node_key_header), key_}});
+  auto res = upstream_.forward(*url, req, {{std::string(node_key_header), key_}}, timeout);
   if (!res)
     return error(errc::unavailable, "partner_unavailable",
                  "that partner's intranet cannot be reached right now");
@@ -387,7 +387,7 @@ result<std::filesystem::path> sharing_link::fetch_file(std::string_view source,
                                                        std::string_view receiver,
                                                        const tenant::shared_file& f) {
   json::object o{{"source", source}, {"receiver", receiver}, {"file", file_json(f)}};
-  auto res = call(source, "file", json::serialize(o));
+  auto res = call(source, "file", json::serialize(o), internal_file_timeout);
   if (!res) return res.err();
   std::error_code ec;
   std::filesystem::create_directories(fetch_dir(node_id_), ec);

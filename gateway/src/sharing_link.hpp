@@ -58,6 +58,11 @@ inline constexpr auto relay_reclaim_interval = 10s;
 inline constexpr std::size_t relay_stream_max = 10'000;
 // After a Redis failure the consumer waits this long before trying again.
 inline constexpr auto relay_retry = 500ms;
+// Node-to-node questions run on request threads (a catalogue, a borrow, a copy's state): a node
+// answers them in milliseconds, so a hung node must not hold a request thread for long.
+inline constexpr auto internal_call_timeout = 3000ms;
+// A shared file's bytes (up to limits::max_upload_bytes) on the cluster network.
+inline constexpr auto internal_file_timeout = 30'000ms;
 
 // The internal paths a store node answers for the sharing relay (cluster key required).
 inline constexpr std::string_view sharing_internal_prefix = "/internal/v1/sharing/";
@@ -102,7 +107,8 @@ class sharing_link final : public sharing::remote_nodes {
   // XADDs an entry to the stream of the node owning tenant `slug`.
   result<void> post(std::string_view slug, std::string_view type, std::string body);
   // POSTs JSON to an internal path of the node owning `slug`; errors mapped back from its answer.
-  result<http_response> call(std::string_view slug, std::string_view path, std::string body);
+  result<http_response> call(std::string_view slug, std::string_view path, std::string body,
+                             std::chrono::milliseconds timeout = internal_call_timeout);
 
   std::string node_id_;
   std::string key_;

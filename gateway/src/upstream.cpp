@@ -111,7 +111,8 @@ void upstream_pool::give_back(const std::string& base_url, std::unique_ptr<conne
 
 result<http_response> upstream_pool::forward(
     const std::string& base_url, const http_request& req,
-    const std::vector<std::pair<std::string, std::string>>& extra_headers) {
+    const std::vector<std::pair<std::string, std::string>>& extra_headers,
+    std::chrono::milliseconds response_timeout) {
   const error down(errc::unavailable, "tenant_unavailable",
                    "this municipality's store node cannot be reached right now");
   auto parts = split_url(base_url);
@@ -167,8 +168,9 @@ result<http_response> upstream_pool::forward(
       if (ec) return down;
     }
     beast::error_code ec;
-    c->stream.expires_after(req.body_file ? limits::upstream_upload_timeout
-                                          : limits::upstream_response_timeout);
+    c->stream.expires_after(req.body_file
+                                ? std::chrono::milliseconds(limits::upstream_upload_timeout)
+                                : response_timeout);
     write_request(c->stream, ec);
     if (ec) {
       if (reused) continue;
@@ -178,7 +180,7 @@ result<http_response> upstream_pool::forward(
     parser.body_limit(limits::max_upstream_response_bytes);
     parser.header_limit(static_cast<std::uint32_t>(limits::max_header_bytes));
     if (head) parser.skip(true);
-    c->stream.expires_after(limits::upstream_response_timeout);
+    c->stream.expires_after(response_timeout);
     http::async_read(c->stream, c->buffer, parser,
                      [&ec](beast::error_code e, std::size_t) { ec = e; });
     run(*c);

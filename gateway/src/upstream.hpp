@@ -49,10 +49,12 @@ class upstream_pool {
 
   // Sends `req` (method, target, headers, body) to the node at `base_url` ("http://HOST:PORT")
   // with `extra_headers` added, and returns its response. unavailable when the node cannot be
-  // reached or does not answer in time.
+  // reached or does not answer within `response_timeout` (node-to-node questions use less than
+  // a client's request).
   result<http_response> forward(
       const std::string& base_url, const http_request& req,
-      const std::vector<std::pair<std::string, std::string>>& extra_headers);
+      const std::vector<std::pair<std::string, std::string>>& extra_headers,
+      std::chrono::milliseconds response_timeout = limits::upstream_response_timeout);
 
   struct connection;  // one pooled keep-alive connection (upstream.cpp)
 
