@@ -78,6 +78,11 @@ http_response error_response(const error& e, std::optional<std::chrono::seconds>
     const auto secs = retry_after.value_or(std::chrono::seconds(60)).count();
     res.set_header("Retry-After", std::to_string(secs < 1 ? 1 : secs));
   }
+  // Temporarily unavailable (a tenant moving, a partner's node down, the store busy): clients
+  // and browsers retry after a short wait rather than treating it as final.
+  if (e.kind == errc::unavailable)
+    res.set_header("Retry-After",
+                   std::to_string(retry_after.value_or(unavailable_retry_after).count()));
   if (e.kind == errc::unauthenticated) res.set_header("WWW-Authenticate", "Bearer");
   return res;
 }

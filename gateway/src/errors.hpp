@@ -11,6 +11,10 @@
 
 namespace samverka::gateway {
 
+// Retry-After of a 503 for a domain failure of kind `unavailable`: such states (a tenant moving, a
+// node restarting, a busy store) pass within seconds.
+inline constexpr std::chrono::seconds unavailable_retry_after{2};
+
 // HTTP status for a kind of failure (the table in errors.cpp).
 int http_status(errc kind) noexcept;
 // Status for one failure: its kind's, unless its code has a more specific status (415, 501).

@@ -472,6 +472,7 @@ TEST_F(ClusterMoveTest, WhileTheHomeMovesLogoutIsRefusedAndNoClaimIsMade) {
   auto out = gw2_->post("/t/hult/api/v1/auth/logout", "", token);
   EXPECT_EQ(out.status, 503) << out.body;
   EXPECT_EQ(out.error_code(), "tenant_moving");
+  EXPECT_EQ(out.headers["retry-after"], "2");
   // Nor does node a claim the moving tenant again meanwhile (the target may have claimed it):
   // a change of its tenants makes its registrar write its placement, without eksjo.
   ASSERT_EQ(std::system(("redis-cli -u " + redis_->url() +
