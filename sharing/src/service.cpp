@@ -370,12 +370,12 @@ result<std::vector<copy_report>> service::distribution(std::string_view source, 
     r.delivery = std::move(e);
     // The receiver's decision, read from its store when it is reachable (design note 1); the
     // source never stores it, so it cannot go stale.
-    if (r.delivery.state == "ended") {
-    } else if (info && info->state == tenant_state::active) {
+    const bool ended = r.delivery.state == "ended";
+    if (!ended && info && info->state == tenant_state::active) {
       if (auto dst = open_(*info))
         if (auto copy = (*dst)->sharing_copy_of(source, news_id); copy && *copy)
           merge_copy(r, std::move(**copy));
-    } else if (!info && remote_) {  // on another node: asked there (state stays ours if down)
+    } else if (!ended && !info && remote_) {  // on another node: asked there (ours if it is down)
       if (auto copy = remote_->copy_of(r.delivery.partner, source, news_id); copy && *copy)
         merge_copy(r, std::move(**copy));
     }
