@@ -1,8 +1,9 @@
 // The relay's work queue: which source tenants have outbox rows to deliver, now or at a later
 // time. It carries only wake-ups, never the changes themselves: the durable truth is each source
 // store's sharing_outbox, so losing the queue (a crash) loses nothing; the relay rebuilds it from
-// the outboxes at start. Behind an interface so a cluster can share it (Redis Streams: XADD a
-// slug per commit, XREADGROUP in each node's relay) without touching the relay.
+// the outboxes at start. In cluster mode too it stays per node (a source's rows are delivered by
+// the node owning the source); deliveries to receivers on other nodes travel through
+// remote_nodes (remote.hpp). Behind an interface so tests can drive the relay.
 #pragma once
 
 #include <chrono>
