@@ -520,7 +520,7 @@ result<std::filesystem::path> service::file_for_remote(std::string_view source,
   if (!*ok) return not_a_partner(receiver);
   auto src = open_active(source);
   if (!src) return src.err();
-  return (*src)->shared_file_path(f);
+  return (*src)->shared_file_path_for(receiver, f);
 }
 
 result<std::optional<tenant::shared_copy>> service::copy_for_remote(std::string_view receiver,

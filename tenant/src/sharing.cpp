@@ -563,6 +563,30 @@ result<void> store::outbox_sent(std::int64_t outbox_id, std::int64_t resend_at_m
   });
 }
 
+result<std::filesystem::path> store::shared_file_path_for(std::string_view partner,
+                                                          const shared_file& f) {
+  return p_->guarded("shared file for partner", [&]() -> result<std::filesystem::path> {
+    auto c = p_->borrow();
+    db::read_txn tx(*c);
+    std::vector<std::int64_t> items;
+    {
+      auto& st = c->cached(
+          "SELECT news_id FROM sharing_targets WHERE partner = ?1 AND ended = 0"
+          " ORDER BY news_id DESC LIMIT ?2");
+      st.bind_all(partner, static_cast<std::int64_t>(sharing_limits::max_items_checked_for_file));
+      while (st.step()) items.push_back(st.int64(0));
+    }
+    for (const auto id : items) {
+      auto p = load_payload(*c, p_->slug, id, current_revision(*c, id));
+      if (!p) continue;
+      for (const auto& file : p->files)
+        if (file.sha256 == f.sha256 && file.source_document_id == f.source_document_id)
+          return document_blob(p_->dir, f.sha256);
+    }
+    return error(errc::not_found, "unknown_file", "no item shared with this partner holds it");
+  });
+}
+
 result<bool> store::outbox_matches(std::int64_t outbox_id, std::string_view partner,
                                    std::int64_t revision) {
   return p_->guarded("outbox matches", [&]() -> result<bool> {

@@ -194,6 +194,26 @@ TEST_F(ClusterSharingTest, NoCrossingWithoutPartnership) {
   raw.headers["X-Samverka-Node-Key"] = cluster_key;
   raw.body = R"({"caller":"vetlanda","from":"eksjo"})";
   EXPECT_EQ(node_a_->send(raw).status, 404);
+  // A partner's node gets only files of items shared with that partner, not any file by hash.
+  request up;
+  up.method = "POST";
+  up.target = "/t/eksjo/api/v1/documents?name=intern.txt";
+  up.headers["Authorization"] = "Bearer " + eksjo_;
+  up.content_type = "text/plain";
+  up.body = "Endast för Eksjö";
+  auto doc = gw1_->send(up);
+  ASSERT_EQ(doc.status, 201) << doc.body;
+  const auto doc_id = doc.json().at("id").as_int64();
+  const auto meta = gw1_->get("/t/eksjo/api/v1/documents/" + std::to_string(doc_id), eksjo_).json();
+  const std::string sha(meta.at("versions").at(0).at("sha256").as_string());
+  raw.target = "/internal/v1/sharing/file";
+  raw.body = json::serialize(json::object{
+      {"source", "eksjo"},
+      {"receiver", "savsjo"},
+      {"file", {{"source_document_id", doc_id}, {"sha256", sha}, {"size", up.body.size()}}}});
+  auto file = node_a_->send(raw);
+  EXPECT_EQ(file.status, 404) << file.body;
+  EXPECT_EQ(file.body.find("Endast"), std::string::npos);
   raw.target = "/internal/v1/sharing/lend";
   raw.body = R"({"from":"eksjo","news_id":1,"borrower":"vetlanda"})";
   EXPECT_EQ(node_a_->send(raw).status, 422);

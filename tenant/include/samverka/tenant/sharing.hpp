@@ -27,6 +27,9 @@ inline constexpr std::size_t max_catalog = 200;
 inline constexpr std::size_t max_inbox = 200;
 // Partners one share may name: Sweden has 290 municipalities.
 inline constexpr std::size_t max_partners = 300;
+// Items shared with one partner that a file request from its node is checked against (newest
+// first): far more than a partner's copies that still follow and still fetch files.
+inline constexpr std::size_t max_items_checked_for_file = 1000;
 }  // namespace sharing_limits
 
 // How a copy came to be: offered by the source (push) or taken by the receiver (borrow).

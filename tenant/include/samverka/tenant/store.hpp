@@ -358,6 +358,10 @@ class store {
   // Source side of a share: the stored file with this hash, if one of this tenant's documents
   // holds it (the relay reads it to copy it to the receiver).
   result<std::filesystem::path> shared_file_path(const shared_file& f);
+  // The same, for a partner on another node: only a file that an item shared with `partner`
+  // references now (not_found otherwise), so naming a hash is not enough to read any file.
+  result<std::filesystem::path> shared_file_path_for(std::string_view partner,
+                                                     const shared_file& f);
   // Receiver side: copies `from` into this tenant's files by hash (verified) unless present.
   result<void> receive_shared_file(const std::filesystem::path& from, const shared_file& f);
   // Records a change made outside the HTTP API (actor "operator" for the CLI, "scim" for SCIM)
