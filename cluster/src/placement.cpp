@@ -148,12 +148,13 @@ result<void> placement_cache::refresh() {
   return {};
 }
 
+std::shared_ptr<const placement_cache::table> placement_cache::current() const {
+  std::lock_guard lock(mu_);
+  return table_;
+}
+
 std::optional<std::string> placement_cache::owner(std::string_view slug) const {
-  std::shared_ptr<const table> t;
-  {
-    std::lock_guard lock(mu_);
-    t = table_;
-  }
+  const auto t = current();
   if (!t) return std::nullopt;
   auto o = t->owner.find(slug);
   if (o == t->owner.end()) return std::nullopt;
@@ -161,11 +162,7 @@ std::optional<std::string> placement_cache::owner(std::string_view slug) const {
 }
 
 std::optional<std::string> placement_cache::node_url(std::string_view slug) const {
-  std::shared_ptr<const table> t;
-  {
-    std::lock_guard lock(mu_);
-    t = table_;
-  }
+  const auto t = current();
   if (!t) return std::nullopt;
   auto o = t->owner.find(slug);
   if (o == t->owner.end()) return std::nullopt;
@@ -175,11 +172,7 @@ std::optional<std::string> placement_cache::node_url(std::string_view slug) cons
 }
 
 std::optional<std::string> placement_cache::domain_owner(std::string_view domain) const {
-  std::shared_ptr<const table> t;
-  {
-    std::lock_guard lock(mu_);
-    t = table_;
-  }
+  const auto t = current();
   if (!t) return std::nullopt;
   auto d = t->domain.find(domain);
   if (d == t->domain.end()) return std::nullopt;

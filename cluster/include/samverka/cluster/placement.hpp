@@ -107,6 +107,9 @@ class placement_cache {
     std::map<std::string, std::string, std::less<>> domain;  // e-mail domain -> slug
   };
 
+  // The last table read (lookups work on it without holding the lock).
+  std::shared_ptr<const table> current() const;
+
   redis_client& redis_;
   mutable std::mutex mu_;
   std::shared_ptr<const table> table_;
