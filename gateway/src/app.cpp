@@ -8,6 +8,7 @@
 #include "errors.hpp"
 #include "json_output.hpp"
 #include "log.hpp"
+#include "session_sync.hpp"
 #include "sharing_link.hpp"
 
 namespace samverka::gateway {
@@ -150,6 +151,10 @@ app::app(const app_config& cfg, std::shared_ptr<provisioning::registry> reg)
   routes_.add("GET", "/api/v1/auth/providers", {&app::auth_providers, access::anyone});
   routes_.add("GET", "/auth/oidc/start", {&app::oidc_start, access::anyone});
   routes_.add("GET", "/auth/oidc/callback", {&app::oidc_callback, access::anyone});
+  if (cfg_.sessions)
+    session_sync_ = std::make_unique<session_sync>(
+        *cfg_.sessions, cfg_.data_dir, [this] { return directory_.snapshot(); },
+        [this](const provisioning::tenant_info& t) { return background_store(t); });
 }
 
 app::~app() {
@@ -167,6 +172,7 @@ result<std::unique_ptr<app>> app::open(const app_config& cfg) {
 void app::start_background() {
   directory_.start();
   sharing_->start();
+  if (session_sync_) session_sync_->start();
   if (cfg_.sharing_remote) cfg_.sharing_remote->start(*sharing_);
   if (cfg_.digest && !digest_) {  // content2: the daily digest, on its own thread
     digest_ = std::make_unique<provisioning::digest_timer>(
@@ -186,6 +192,7 @@ void app::start_background() {
   }
 }
 void app::stop_background() {
+  if (session_sync_) session_sync_->stop();
   if (digest_) digest_->stop();
   if (cfg_.sharing_remote) cfg_.sharing_remote->stop();
   sharing_->stop();
@@ -274,18 +281,36 @@ result<std::string> app::resolve_local_session(std::string_view token) {
   if (!store) return store.err();
   auto session = store.value()->resolve_session(parts->secret);
   if (!session) return session.err().kind == errc::unauthenticated ? bad_token : session.err();
+  // The node that asked (and every other) finds it in Redis next time.
+  publish_session(*home, *store.value(), parts->secret, session->email, session->expires_at_ms);
   return session->email;
 }
 
 result<void> app::revoke_local_session(std::string_view token) {
-  auto email = resolve_local_session(token);  // home served here, active, session valid
-  if (!email) return email.err();
+  const error bad_token(errc::unauthenticated, "unauthenticated",
+                        "the session is invalid or has expired; sign in again");
   const auto parts = split_token(token);
+  if (!parts) return bad_token;
   const auto snap = directory_.snapshot();
-  const auto* home = snap->find(parts->home);
+  const auto* home = snap ? snap->find(parts->home) : nullptr;
+  if (!home || home->state != provisioning::tenant_state::active) return bad_token;
   auto store = pool_.get(home->slug, home->id);
   if (!store) return store.err();
-  return store.value()->revoke_session(parts->secret);
+  auto session = store.value()->resolve_session(parts->secret);
+  if (!session) return session.err().kind == errc::unauthenticated ? bad_token : session.err();
+  if (auto r = store.value()->revoke_session(parts->secret); !r) return r.err();
+  flush_sessions(*home);  // before the asking node answers its caller
+  return {};
+}
+
+void app::publish_session(const provisioning::tenant_info& home, tenant::store& store,
+                          std::string_view secret, std::string_view email,
+                          std::int64_t expires_ms) {
+  if (session_sync_) session_sync_->publish(home, store, secret, email, expires_ms);
+}
+
+void app::flush_sessions(const provisioning::tenant_info& t) {
+  if (session_sync_) session_sync_->flush(t);
 }
 
 http_response app::dispatch(request_context& ctx, std::string& route) {
@@ -376,6 +401,9 @@ http_response app::handle(const http_request& req) {
   http_response res;
   try {
     res = dispatch(ctx, route);
+    // Cluster mode: a write may have revoked sessions (logout, deactivation); other nodes must
+    // stop accepting them before the caller learns it is done.
+    if (ctx.tenant && req.method != "GET" && req.method != "HEAD") flush_sessions(*ctx.tenant);
   } catch (const std::exception& e) {
     log_event("error", "handler threw", {{"request_id", ctx.request_id}, {"what", e.what()}});
     res = error_response(error(errc::internal, "unexpected exception"));

@@ -38,9 +38,14 @@
 #include "tenant_resolution.hpp"
 #include "throttle.hpp"
 
+namespace samverka::cluster {
+class session_directory;
+}
+
 namespace samverka::gateway {
 
 class sharing_link;
+class session_sync;
 
 struct app_config {
   std::filesystem::path data_dir = "data";
@@ -58,12 +63,18 @@ struct app_config {
   std::function<std::optional<std::string>(std::string_view domain)> cluster_domain_owner;
   // Cluster mode: ends a session whose home tenant lives on another node (logout elsewhere).
   std::function<result<void>(std::string_view home, std::string_view token)> remote_revoke;
-  // Cluster mode: failed sign-ins per remote address counted in Redis, so the address limit
-  // holds across store nodes (per-account counts stay local: one node serves each tenant).
-  // `address_blocked` gives the wait when over the limit; both are no-ops while Redis is down
-  // (the local throttle still applies).
-  std::function<std::optional<std::chrono::seconds>(std::string_view address)> address_blocked;
-  std::function<void(std::string_view address)> address_failed;
+  // Cluster mode: failed sign-ins counted in Redis per remote address and per account (tenant
+  // + e-mail; empty: address only), so the limits hold across store nodes, restarts and tenant
+  // moves. `login_blocked` gives the wait when over either limit; all are no-ops while Redis is
+  // down (the local throttle still applies).
+  std::function<std::optional<std::chrono::seconds>(std::string_view address,
+                                                    std::string_view account)>
+      login_blocked;
+  std::function<void(std::string_view address, std::string_view account)> login_failed;
+  std::function<void(std::string_view account)> login_succeeded;
+  // Cluster mode: sessions in Redis (samverka/cluster/sessions.hpp). The app publishes the
+  // sessions of its tenants and deletes revoked ones (session_sync.hpp); outlives the app.
+  cluster::session_directory* sessions = nullptr;
   // Cluster mode (tenant move, tenant_move.hpp): background work (the sharing relay, digests)
   // enters a tenant's store like a write request: refused (false) while a move pauses it, and
   // counted until the store handle is dropped (`background_leave`), so a move waits for it.
@@ -143,6 +154,19 @@ class app final : public request_handler {
   http_response dispatch(request_context& ctx, std::string& route);
   http_response platform(request_context& ctx, const std::string& path, std::string& route);
   result<principal> authenticate(request_context& ctx);
+  // Sign-in throttling, local and (cluster mode) in Redis: the wait when `address` or `account`
+  // (tenant + "\n" + e-mail; empty: the address only) is over its limit, a failure counted
+  // against both, and a success clearing the account (handlers.cpp).
+  std::optional<std::chrono::seconds> login_wait(std::string_view address, std::string_view account,
+                                                 login_throttle::clock::time_point now);
+  void login_failure(std::string_view address, std::string_view account,
+                     login_throttle::clock::time_point now);
+  void login_success(std::string_view account);
+  // Cluster mode: a session `store` of `home` just created or vouched for goes to Redis.
+  void publish_session(const provisioning::tenant_info& home, tenant::store& store,
+                       std::string_view secret, std::string_view email, std::int64_t expires_ms);
+  // Cluster mode: the sessions of `t` revoked since the last flush leave Redis now.
+  void flush_sessions(const provisioning::tenant_info& t);
   http_response failure(const request_context& ctx, const error& e);
 
   // Handlers (handlers.cpp).
@@ -291,6 +315,8 @@ class app final : public request_handler {
   tenant::pool pool_;
   tenant_directory directory_;  // after pool_: its eviction callback uses the pool
   login_throttle throttle_;
+  // Cluster mode: this node's half of sessions in Redis (session_sync.hpp).
+  std::unique_ptr<session_sync> session_sync_;
   metrics metrics_;
   router<action> routes_;
   std::atomic<bool> draining_{false};

@@ -290,26 +290,59 @@ std::vector<std::pair<std::string, std::string>> node_client::remote_memberships
 }
 
 namespace {
-std::string throttle_key(std::string_view address) {
+
+// Redis keys of the login throttle. Accounts are hashed: e-mail addresses stay out of key names.
+std::string address_key(std::string_view address) {
   return "samverka:throttle:addr:" + std::string(address);
 }
-}  // namespace
+std::string account_key(std::string_view account) {
+  return "samverka:throttle:acct:" + crypto::sha256_hex(account);
+}
 
-std::optional<std::chrono::seconds> node_client::address_blocked(std::string_view address) {
-  auto r = redis_.pipeline({{"GET", throttle_key(address)}, {"PTTL", throttle_key(address)}});
-  if (!r || (*r)[0].type != cluster::reply::kind::string) return std::nullopt;
-  const long long count = std::atoll((*r)[0].str.c_str());
-  if (count < static_cast<long long>(limits::max_failures_per_address)) return std::nullopt;
-  const long long ms = (*r)[1].integer > 0 ? (*r)[1].integer : 1000;
+// The wait left on a counter (GET and PTTL replies) at or over `limit`, else nullopt.
+std::optional<std::chrono::seconds> counter_wait(const cluster::reply& count,
+                                                 const cluster::reply& pttl, std::size_t limit) {
+  if (count.type != cluster::reply::kind::string) return std::nullopt;
+  if (std::atoll(count.str.c_str()) < static_cast<long long>(limit)) return std::nullopt;
+  const long long ms = pttl.integer > 0 ? pttl.integer : 1000;
   return std::chrono::seconds((ms + 999) / 1000);
 }
 
-void node_client::address_failed(std::string_view address) {
-  const auto window =
-      std::chrono::duration_cast<std::chrono::milliseconds>(limits::failure_window).count();
+}  // namespace
+
+std::optional<std::chrono::seconds> node_client::login_blocked(std::string_view address,
+                                                               std::string_view account) {
+  std::vector<std::vector<std::string>> cmds{{"GET", address_key(address)},
+                                             {"PTTL", address_key(address)}};
+  if (!account.empty()) {
+    cmds.push_back({"GET", account_key(account)});
+    cmds.push_back({"PTTL", account_key(account)});
+  }
+  auto r = redis_.pipeline(cmds);
+  if (!r) return std::nullopt;
+  auto wait = counter_wait((*r)[0], (*r)[1], limits::max_failures_per_address);
+  if (!account.empty()) {
+    auto acct = counter_wait((*r)[2], (*r)[3], limits::max_failures_per_account);
+    if (acct && (!wait || *acct > *wait)) wait = acct;
+  }
+  return wait;
+}
+
+void node_client::login_failed(std::string_view address, std::string_view account) {
+  const auto window = std::to_string(
+      std::chrono::duration_cast<std::chrono::milliseconds>(limits::failure_window).count());
   // The window starts at the first failure (NX), as in login_throttle.
-  (void)redis_.pipeline({{"INCR", throttle_key(address)},
-                         {"PEXPIRE", throttle_key(address), std::to_string(window), "NX"}});
+  std::vector<std::vector<std::string>> cmds{{"INCR", address_key(address)},
+                                             {"PEXPIRE", address_key(address), window, "NX"}};
+  if (!account.empty()) {
+    cmds.push_back({"INCR", account_key(account)});
+    cmds.push_back({"PEXPIRE", account_key(account), window, "NX"});
+  }
+  (void)redis_.pipeline(cmds);
+}
+
+void node_client::login_succeeded(std::string_view account) {
+  if (!account.empty()) (void)redis_.command({"DEL", account_key(account)});
 }
 
 proxy_app::proxy_app(const cluster::redis_address& redis_addr, std::string base_domain,

@@ -100,12 +100,19 @@ class node_client {
   std::optional<std::string> domain_owner(std::string_view domain) const {
     return follower_.placement().domain_owner(domain);
   }
-  // Cluster-wide failed sign-ins per remote address (fixed windows of
-  // limits::failure_window, limit limits::max_failures_per_address, as login_throttle):
-  // the wait when `address` is over the limit; nullopt when allowed or Redis is down.
-  std::optional<std::chrono::seconds> address_blocked(std::string_view address);
-  // Counts one failed sign-in from `address` (best effort: nothing while Redis is down).
-  void address_failed(std::string_view address);
+  // Cluster-wide failed sign-ins per remote address and per account (tenant + e-mail; empty:
+  // not counted), in fixed windows of limits::failure_window with login_throttle's limits:
+  // the wait when either is over its limit; nullopt when allowed or Redis is down.
+  std::optional<std::chrono::seconds> login_blocked(std::string_view address,
+                                                    std::string_view account);
+  // Counts one failed sign-in against both (best effort: nothing while Redis is down).
+  void login_failed(std::string_view address, std::string_view account);
+  // A success clears the account's count (not the address's, as login_throttle).
+  void login_succeeded(std::string_view account);
+  // Whether placement names an owner for tenant `slug` (a deleted tenant has none).
+  bool placed(std::string_view slug) const {
+    return follower_.placement().node_url(slug).has_value();
+  }
   // The person's memberships in active tenants on every other registered node (all but
   // `self_node_id`), as (slug, name); asked in parallel with peer_memberships_timeout. A node
   // that fails or is slow is skipped, and a node vouches only for tenants placement says it owns.

@@ -112,9 +112,7 @@ result<http_response> app::login(request_context& ctx) {
   const std::string account = slug + "\n" + email;
   const auto now = login_throttle::clock::now();
 
-  auto wait = throttle_.blocked(ctx.req.remote_addr, account, now);
-  if (!wait && cfg_.address_blocked) wait = cfg_.address_blocked(ctx.req.remote_addr);
-  if (wait) {
+  if (const auto wait = login_wait(ctx.req.remote_addr, account, now)) {
     return error_response(
         error(errc::throttled, "too_many_attempts", "too many failed sign-ins; try again later"),
         *wait);
@@ -135,12 +133,10 @@ result<http_response> app::login(request_context& ctx) {
       return u.err();
   }
   if (!user) {
-    throttle_.record_failure(ctx.req.remote_addr, account, now);
-    if (cfg_.address_failed) cfg_.address_failed(ctx.req.remote_addr);
-    metrics_.login_failed();
+    login_failure(ctx.req.remote_addr, account, now);
     return error(errc::unauthenticated, "invalid_credentials", "wrong e-mail address or password");
   }
-  throttle_.record_success(account);
+  login_success(account);
 
   auto secret = ctx.store->create_session(user->id);
   if (!secret) return secret.err();
@@ -152,6 +148,7 @@ result<http_response> app::login(request_context& ctx) {
           : now_ms() +
                 std::chrono::duration_cast<std::chrono::milliseconds>(tenant::limits::session_ttl)
                     .count();
+  if (session) publish_session(*ctx.tenant, *ctx.store, secret.value(), user->email, expires_ms);
   const std::string csrf = csrf_token_for(token);
 
   boost::json::object out;
@@ -166,6 +163,26 @@ result<http_response> app::login(request_context& ctx) {
   res.set_header("Set-Cookie", session_cookie(token, max_age, ctx.req.tls));
   res.set_header("Set-Cookie", csrf_cookie(csrf, max_age, ctx.req.tls));
   return res;
+}
+
+std::optional<std::chrono::seconds> app::login_wait(std::string_view address,
+                                                    std::string_view account,
+                                                    login_throttle::clock::time_point now) {
+  auto wait = throttle_.blocked(address, account, now);
+  if (!wait && cfg_.login_blocked) wait = cfg_.login_blocked(address, account);
+  return wait;
+}
+
+void app::login_failure(std::string_view address, std::string_view account,
+                        login_throttle::clock::time_point now) {
+  throttle_.record_failure(address, account, now);
+  if (cfg_.login_failed) cfg_.login_failed(address, account);
+  metrics_.login_failed();
+}
+
+void app::login_success(std::string_view account) {
+  throttle_.record_success(account);
+  if (cfg_.login_succeeded) cfg_.login_succeeded(account);
 }
 
 result<http_response> app::logout(request_context& ctx) {
@@ -189,6 +206,9 @@ result<http_response> app::logout(request_context& ctx) {
     home = std::move(s.value());
   }
   if (auto r = home->revoke_session(who.token.secret); !r) return r.err();
+  // Cluster mode: Redis forgets it before the answer (app::handle flushes only this tenant).
+  if (home != ctx.store)
+    if (const auto* t = ctx.snap->find(who.token.home)) flush_sessions(*t);
   http_response res = no_content();
   res.set_header("Set-Cookie", expired_cookie(session_cookie_name, true, ctx.req.tls));
   res.set_header("Set-Cookie", expired_cookie(csrf_cookie_name, false, ctx.req.tls));

@@ -232,7 +232,7 @@ result<http_response> app::auth_providers(request_context& ctx) {
 
 result<http_response> app::oidc_start(request_context& ctx) {
   const auto now = login_throttle::clock::now();
-  if (const auto wait = throttle_.blocked(ctx.req.remote_addr, "", now))
+  if (const auto wait = login_wait(ctx.req.remote_addr, "", now))
     return failure_page(ctx, "too_many_attempts", {}, *wait);
   if (const auto wait = oidc_starts_.blocked(ctx.req.remote_addr, "", now))
     return failure_page(ctx, "too_many_starts", {}, *wait);
@@ -295,13 +295,12 @@ result<http_response> app::oidc_callback(request_context& ctx) {
   const std::string address_account = slug + "\noidc-address\n" + ctx.req.remote_addr;
   auto refuse = [&](std::string_view code, std::string_view detail = {},
                     const std::string* account = nullptr) {
-    throttle_.record_failure(ctx.req.remote_addr, account ? *account : address_account, now);
-    metrics_.login_failed();
+    login_failure(ctx.req.remote_addr, account ? *account : address_account, now);
     log_event("warn", "oidc sign-in refused",
               {{"request_id", ctx.request_id}, {"tenant", slug}, {"code", code}});
     return failure_page(ctx, code, detail);
   };
-  if (const auto wait = throttle_.blocked(ctx.req.remote_addr, "", now))
+  if (const auto wait = login_wait(ctx.req.remote_addr, "", now))
     return failure_page(ctx, "too_many_attempts", {}, *wait);
 
   auto settings = ctx.store->oidc_get_settings();
@@ -386,14 +385,14 @@ result<http_response> app::oidc_callback(request_context& ctx) {
     user = std::move(*found);
   }
   const std::string account = slug + "\n" + user->email;
-  if (const auto wait = throttle_.blocked(ctx.req.remote_addr, account, now))
+  if (const auto wait = login_wait(ctx.req.remote_addr, account, now))
     return failure_page(ctx, "too_many_attempts", {}, *wait);
   if (!user->active) return refuse("oidc_unknown_person", {}, &account);
   if (auto r = ctx.store->oidc_link(identity, user->id); !r) {
     if (r.err().kind == errc::conflict) return refuse("oidc_identity_taken", {}, &account);
     return failure_page(ctx, r.err().code);
   }
-  throttle_.record_success(account);
+  login_success(account);
 
   // The session, exactly as password login creates it (handlers.cpp, app::login).
   auto secret = ctx.store->create_session(user->id);
@@ -401,6 +400,8 @@ result<http_response> app::oidc_callback(request_context& ctx) {
     if (secret.err().kind == errc::not_found) return refuse("oidc_unknown_person", {}, &account);
     return failure_page(ctx, secret.err().code);
   }
+  if (auto session = ctx.store->resolve_session(secret.value()))
+    publish_session(*ctx.tenant, *ctx.store, secret.value(), user->email, session->expires_at_ms);
   const std::string token = slug + "." + secret.value();
   const std::string csrf = csrf_token_for(token);
   const auto max_age =

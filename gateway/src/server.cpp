@@ -14,6 +14,8 @@
 #include "cluster.hpp"
 #include "http_server.hpp"
 #include "log.hpp"
+#include "samverka/cluster/sessions.hpp"
+#include "samverka/core/crypto.hpp"
 #include "sharing_link.hpp"
 #include "tenant_move.hpp"
 
@@ -126,6 +128,7 @@ int run_server(const server_options& options) {
 
   app_config cfg;
   std::unique_ptr<node_client> peers;
+  std::unique_ptr<cluster::session_directory> sessions;  // sessions in Redis (cluster mode)
   std::unique_ptr<sharing_link> relay_link;
   std::unique_ptr<move_gate> moves;  // tenant moves (tenant_move.hpp)
   if (cs) {
@@ -137,7 +140,15 @@ int run_server(const server_options& options) {
     peers = std::make_unique<node_client>(cs->redis, cs->key);
     relay_link = std::make_unique<sharing_link>(cs->redis, options.node_id, cs->key);
     cfg.sharing_remote = relay_link.get();
-    cfg.remote_session = [p = peers.get()](std::string_view home, std::string_view token) {
+    sessions = std::make_unique<cluster::session_directory>(cs->redis);
+    cfg.sessions = sessions.get();
+    cfg.remote_session = [p = peers.get(), s = sessions.get()](
+                             std::string_view home, std::string_view token) -> result<std::string> {
+      // Redis first: valid while the home node is down or busy. Placement must still name the
+      // home (a deleted tenant vouches for no one); a miss asks the home node, which publishes.
+      const auto parts = split_token(token);
+      if (parts && p->placed(home))
+        if (auto email = s->find(home, crypto::sha256_hex(parts->secret))) return *email;
       return p->resolve_session(home, token);
     };
     cfg.cluster_domain_owner = [p = peers.get()](std::string_view domain) {
@@ -146,8 +157,15 @@ int run_server(const server_options& options) {
     cfg.remote_revoke = [p = peers.get()](std::string_view home, std::string_view token) {
       return p->revoke_session(home, token);
     };
-    cfg.address_blocked = [p = peers.get()](std::string_view a) { return p->address_blocked(a); };
-    cfg.address_failed = [p = peers.get()](std::string_view a) { p->address_failed(a); };
+    cfg.login_blocked = [p = peers.get()](std::string_view address, std::string_view account) {
+      return p->login_blocked(address, account);
+    };
+    cfg.login_failed = [p = peers.get()](std::string_view address, std::string_view account) {
+      p->login_failed(address, account);
+    };
+    cfg.login_succeeded = [p = peers.get()](std::string_view account) {
+      p->login_succeeded(account);
+    };
     cfg.remote_memberships = [p = peers.get(), self = options.node_id](std::string_view email) {
       return p->remote_memberships(email, self);
     };

@@ -22,6 +22,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -31,6 +32,8 @@
 #include "cli_idp.hpp"     // oidc feature
 #include "cli_move.hpp"    // cluster mode: tenant move
 #include "csv_import.hpp"  // directory feature
+#include "samverka/cluster/redis.hpp"
+#include "samverka/cluster/sessions.hpp"
 #include "samverka/core/clock.hpp"
 #include "samverka/core/slug.hpp"
 #include "samverka/provisioning/cluster_client.hpp"
@@ -55,6 +58,8 @@ namespace json = boost::json;
 constexpr int exit_ok = 0;
 constexpr int exit_failed = 1;
 constexpr int exit_usage = 2;
+// Revoked sessions read and withdrawn from Redis per round trip (cluster mode, sync_sessions).
+constexpr std::size_t session_sync_batch = 500;
 
 // Thrown by a command to end with a one-line reason and an exit code; caught once in run_cli.
 struct cli_exit {
@@ -204,9 +209,51 @@ struct context {
   // The store of a registered tenant (suspension does not matter to the operator).
   std::shared_ptr<tenant::store> store(const std::string& slug) {
     auto t = take(r().get_tenant(slug));
+    touched.insert(t.slug);
     return take(tenant::store::open(t.slug, tenant::pool::tenant_dir(data_dir, t.slug)));
   }
+
+  // Tenants whose stores or states this run may have changed (cluster mode: sync_sessions).
+  std::set<std::string> touched;
 };
+
+// Cluster mode: the sessions this run revoked (user remove, an import's deactivations) or made
+// unusable (a suspended or deleted tenant) leave Redis now, so other store nodes stop accepting
+// them at once. Best effort: the changes are committed, and the owning node's sweep
+// (gateway/src/session_sync.hpp) deletes them within a second anyway.
+void sync_sessions(context& c) {
+  if (c.touched.empty()) return;
+  const auto o = cluster_options_from_env(c.redis_flag);
+  if (!o) return;
+  auto addr = cluster::parse_redis_url(o->redis_url);
+  if (!addr) return;  // the command itself reported a bad URL if it needed the cluster
+  cluster::session_directory sessions(std::move(addr.value()));
+  for (const auto& slug : c.touched) {
+    auto t = c.r().get_tenant(slug);
+    result<void> r;
+    if (!t || t->state != tenant_state::active) {
+      r = sessions.forget_home(slug);
+    } else {
+      auto store = c.store(slug);
+      std::int64_t after = 0;
+      for (;;) {
+        auto revoked = store->revoked_sessions_since(after, session_sync_batch);
+        if (!revoked) {
+          r = revoked.err();
+          break;
+        }
+        std::vector<std::string> hashes;
+        for (auto& s : *revoked) hashes.push_back(std::move(s.token_hash));
+        if (r = sessions.forget(slug, hashes); !r || revoked->size() < session_sync_batch) break;
+        after = revoked->back().seq;
+      }
+    }
+    if (!r)
+      std::cerr << "samverkactl: warning: sessions of " << slug
+                << " not yet withdrawn from Redis (its node does so within a second): "
+                << one_line(r.err().message) << std::endl;
+  }
+}
 
 void print_tenant(context& c, const tenant_info& t) {
   auto u = take(c.r().usage(t.slug));
@@ -658,7 +705,12 @@ int run_cli(int argc, char** argv) {
   auto* suspend = tenant_cmd->add_subcommand(
       "suspend", "answer the tenant's HTTP requests with 503; nothing is lost (idempotent)");
   suspend->add_option("SLUG", slug)->required();
-  suspend->callback([&] { action = [&] { print_tenant(c, take(c.r().suspend(slug))); }; });
+  suspend->callback([&] {
+    action = [&] {
+      print_tenant(c, take(c.r().suspend(slug)));
+      c.touched.insert(slug);
+    };
+  });
 
   auto* resume = tenant_cmd->add_subcommand("resume", "serve a suspended tenant again");
   resume->add_option("SLUG", slug)->required();
@@ -718,6 +770,7 @@ int run_cli(int argc, char** argv) {
                                      "' and all its data for good; add --yes to confirm"};
     action = [&] {
       take(c.r().delete_tenant(slug));
+      c.touched.insert(slug);
       if (c.json) {
         json::object o;
         o["deleted"] = slug;
@@ -1029,6 +1082,7 @@ int run_cli(int argc, char** argv) {
     c.data_dir = data_dir;
     if (action) action();
     std::cout.flush();
+    sync_sessions(c);
     return exit_ok;
   } catch (const cli_exit& e) {
     std::cerr << "samverkactl: " << one_line(e.reason) << std::endl;

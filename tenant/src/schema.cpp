@@ -23,6 +23,7 @@
 #include "schema_oidc.hpp"
 #include "schema_search.hpp"
 #include "schema_search_groups.hpp"
+#include "schema_sessions.hpp"
 #include "schema_sharing.hpp"
 #include "schema_social.hpp"
 #include "search_text.hpp"
@@ -112,7 +113,8 @@ constexpr std::array migrations{v1,
                                 schema::schema_directory,
                                 schema::schema_content2,
                                 schema::schema_oidc,
-                                schema::schema_search_groups};
+                                schema::schema_search_groups,
+                                schema::schema_sessions};
 
 error too_new(int found, errc kind) {
   return error(kind, "schema_too_new",

@@ -364,6 +364,20 @@ result<void> store::revoke_session(std::string_view secret) {
   });
 }
 
+result<std::vector<revoked_session>> store::revoked_sessions_since(std::int64_t after,
+                                                                   std::size_t limit) {
+  return p_->guarded("list revoked sessions", [&]() -> result<std::vector<revoked_session>> {
+    auto c = p_->borrow();
+    auto& st = c->cached(
+        "SELECT token_hash, revoked_seq FROM sessions"
+        " WHERE revoked_seq > ?1 AND expires_at > ?2 ORDER BY revoked_seq LIMIT ?3");
+    st.bind_all(after, now_ms(), static_cast<std::int64_t>(limit));
+    std::vector<revoked_session> out;
+    while (st.step()) out.push_back({st.text(0), st.int64(1)});
+    return out;
+  });
+}
+
 // ---- Operations --------------------------------------------------------------------------------
 
 std::uint64_t store::size_bytes() const {

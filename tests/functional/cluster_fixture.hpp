@@ -49,27 +49,37 @@ inline int free_port() {
   return ntohs(a.sin_port);
 }
 
-// True when something accepts TCP connections on the loopback port and answers PING.
-inline bool redis_answers(int port) {
+// Sends one command to the Redis on the loopback `port` and returns its raw RESP reply (first
+// read, 2 s bound); empty when nothing answers. For checks of what the cluster keeps in Redis.
+inline std::string redis_command(int port, const std::vector<std::string>& args) {
+  std::string wire = "*" + std::to_string(args.size()) + "\r\n";
+  for (const auto& a : args) wire += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   a.sin_port = htons(static_cast<std::uint16_t>(port));
-  timeval tv{1, 0};
+  timeval tv{2, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  bool ok = false;
+  std::string reply;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::write(fd, "PING\r\n", 6) == 6) {
-    char buf[16] = {};
-    ok = ::read(fd, buf, sizeof buf) > 0 && std::string_view(buf).starts_with("+PONG");
+      ::write(fd, wire.data(), wire.size()) == static_cast<ssize_t>(wire.size())) {
+    char buf[65536];
+    const auto n = ::read(fd, buf, sizeof buf);
+    if (n > 0) reply.assign(buf, static_cast<std::size_t>(n));
   }
   ::close(fd);
-  return ok;
+  return reply;
+}
+
+// True when something accepts TCP connections on the loopback port and answers PING.
+inline bool redis_answers(int port) {
+  return redis_command(port, {"PING"}).starts_with("+PONG");
 }
 
 // A redis-server without persistence on a fixed port, so a restart comes back empty (the
-// hardest case: everything must be rebuilt from the store nodes).
+// hardest case: everything must be rebuilt from the store nodes) unless a test asked for a
+// snapshot (SAVE writes dump.rdb in its dir, which the next start loads).
 class redis_process {
  public:
   redis_process(fs::path dir, int port) : dir_(std::move(dir)), port_(port) { start(); }
@@ -95,6 +105,7 @@ class redis_process {
     pid_ = -1;
   }
   std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
 
  private:
   fs::path dir_;

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "samverka/core/clock.hpp"
+#include "samverka/core/crypto.hpp"
 #include "samverka/db/sqlite.hpp"
 #include "samverka/tenant/limits.hpp"
 #include "schema.hpp"
@@ -263,8 +264,41 @@ TEST_F(StoreTest, SessionsResolveUntilRevokedExpiredOrDeactivated) {
   expect_error(s->resolve_session(live), errc::unauthenticated);
   expect_error(s->viewer_for(anna.user_id), errc::not_found);
   expect_error(s->create_session(anna.user_id), errc::not_found);
+  // Deactivation revoked the session: activated again, she signs in anew.
   must(s->set_active(anna.user_id, true));
-  must(s->resolve_session(live));
+  expect_error(s->resolve_session(live), errc::unauthenticated);
+  must(s->resolve_session(must(s->create_session(anna.user_id))));
+}
+
+TEST_F(StoreTest, RevocationsAreNumberedInOrderWhoeverWritesThem) {
+  auto anna = add_person("anna", employee, {});
+  auto bo = add_person("bo", employee, {});
+  const auto a1 = must(s->create_session(anna.user_id));
+  const auto a2 = must(s->create_session(anna.user_id));
+  const auto b1 = must(s->create_session(bo.user_id));
+  EXPECT_TRUE(must(s->revoked_sessions_since(0, 10)).empty());
+  must(s->revoke_session(b1));
+  must(s->revoke_session(b1));  // again: not numbered twice
+  // Another writer deactivates anna with plain SQL: both her sessions are revoked and numbered.
+  raw().exec("UPDATE users SET active = 0 WHERE email = 'anna@eksjo.se'");
+  const auto all = must(s->revoked_sessions_since(0, 10));
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].token_hash, crypto::sha256_hex(b1));
+  EXPECT_EQ(all[0].seq, 1);
+  EXPECT_EQ(all[1].seq, 2);
+  EXPECT_EQ(all[2].seq, 3);
+  std::set<std::string> annas{all[1].token_hash, all[2].token_hash};
+  EXPECT_EQ(annas, (std::set<std::string>{crypto::sha256_hex(a1), crypto::sha256_hex(a2)}));
+  // Paged by number; expired ones are left out (Redis dropped them on its own).
+  EXPECT_EQ(must(s->revoked_sessions_since(1, 1)).at(0).seq, 2);
+  raw().exec("UPDATE sessions SET expires_at = 1 WHERE token_hash = '" + crypto::sha256_hex(b1) +
+             "'");
+  EXPECT_EQ(must(s->revoked_sessions_since(0, 10)).size(), 2u);
+  // Deleted rows do not give their numbers back: the next revocation gets 4.
+  raw().exec("DELETE FROM sessions WHERE revoked = 1");
+  const auto b2 = must(s->create_session(bo.user_id));
+  must(s->revoke_session(b2));
+  EXPECT_EQ(must(s->revoked_sessions_since(3, 10)).at(0).seq, 4);
 }
 
 // ---- News --------------------------------------------------------------------------------------

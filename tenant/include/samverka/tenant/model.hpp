@@ -139,4 +139,10 @@ struct session_info {
   std::int64_t expires_at_ms = 0;
 };
 
+// A revoked session as cluster mode tells Redis of it: its hash and its revocation number.
+struct revoked_session {
+  std::string token_hash;
+  std::int64_t seq = 0;
+};
+
 }  // namespace samverka::tenant

@@ -85,6 +85,10 @@ class store {
   // made at the person's home tenant.
   result<viewer> viewer_for_session(std::string_view secret);
   result<void> revoke_session(std::string_view secret);
+  // Unexpired sessions revoked after revocation number `after`, in number order, at most
+  // `limit`: what cluster mode must delete from Redis (samverka/cluster/sessions.hpp).
+  result<std::vector<revoked_session>> revoked_sessions_since(std::int64_t after,
+                                                              std::size_t limit);
 
   // --- News -----------------------------------------------------------------------------------
   // Publishes news now (or at draft.published_at_ms). Sanitises the body; unknown unit or role
