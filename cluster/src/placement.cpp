@@ -12,6 +12,22 @@ constexpr std::string_view release_script =
     "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then "
     "return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0";
 
+// A move's commit: placement names this node only if the move's fence still holds its id,
+// which it consumes. Claiming again a tenant placement already gives this node is a no-op
+// success (a publication repeated after a lost answer).
+// KEYS: placement, fence; ARGV: slug, move id, node id.
+constexpr std::string_view claim_script =
+    "if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) "
+    "redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) return 1 end "
+    "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[3] then return 1 end return 0";
+
+// The source giving up a move: 1 if it consumed the fence (still its move's id), 2 if placement
+// names the target (the target consumed it), 0 otherwise.
+// KEYS: placement, fence; ARGV: slug, move id, target node id.
+constexpr std::string_view settle_script =
+    "if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) return 1 end "
+    "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[3] then return 2 end return 0";
+
 std::map<std::string, std::string, std::less<>> hash_pairs(const reply& r) {
   std::map<std::string, std::string, std::less<>> out;
   for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2)
@@ -29,6 +45,21 @@ bool valid_node_id(std::string_view id) {
     if (!ok) return false;
   }
   return true;
+}
+
+std::string move_fence_key(std::string_view slug) {
+  return "samverka:move:" + std::string(slug);
+}
+
+result<fence_outcome> settle_move_fence(redis_client& redis, std::string_view slug,
+                                        std::string_view move_id, std::string_view target) {
+  auto r = redis.command({"EVAL", std::string(settle_script), "2", std::string(placement_key),
+                          move_fence_key(slug), std::string(slug), std::string(move_id),
+                          std::string(target)});
+  if (!r) return r.err();
+  if (r->integer == 1) return fence_outcome::aborted;
+  if (r->integer == 2) return fence_outcome::committed;
+  return fence_outcome::unknown;
 }
 
 node_registration::node_registration(redis_client& redis, std::string node_id,
@@ -66,13 +97,20 @@ result<void> node_registration::write_all(const node_facts& facts) {
   std::vector<std::vector<std::string>> cmds;
   cmds.push_back({"MULTI"});
   cmds.push_back({"HSET", std::string(nodes_key), id_, url_});
-  if (!facts.slugs.empty()) {
-    std::vector<std::string> hset{"HSET", std::string(placement_key)};
-    for (const auto& s : facts.slugs) {
-      hset.push_back(s);
-      hset.push_back(id_);
-    }
-    cmds.push_back(std::move(hset));
+  std::vector<std::string> hset{"HSET", std::string(placement_key)};
+  for (const auto& s : facts.slugs) {
+    if (facts.handover.contains(s)) continue;
+    hset.push_back(s);
+    hset.push_back(id_);
+  }
+  if (hset.size() > 2) cmds.push_back(std::move(hset));
+  // Commits of moves to this node: each claim consumes its move's fence (claim_script).
+  std::vector<std::pair<std::size_t, std::string>> claims;  // (index in EXEC's reply, slug)
+  for (const auto& [slug, move_id] : facts.handover) {
+    if (!facts.slugs.contains(slug)) continue;
+    claims.emplace_back(cmds.size() - 1, slug);  // queued after MULTI: EXEC reply index
+    cmds.push_back({"EVAL", std::string(claim_script), "2", std::string(placement_key),
+                    move_fence_key(slug), slug, move_id, id_});
   }
   if (!facts.domains.empty()) {
     std::vector<std::string> hset{"HSET", std::string(domains_key)};
@@ -85,10 +123,18 @@ result<void> node_registration::write_all(const node_facts& facts) {
   cmds.push_back({"EXEC"});
   cmds.push_back({"HGETALL", std::string(placement_key)});
   cmds.push_back({"HGETALL", std::string(domains_key)});
+  const std::size_t exec_at = cmds.size() - 3;
   auto r = redis_.pipeline(cmds);
   if (!r) return r.err();
   // Entries still naming us for tenants we no longer hold (deleted while this node was down).
   const auto& replies = r.value();
+  for (const auto& [index, slug] : claims) {
+    const auto& exec = replies[exec_at];
+    if (exec.type != reply::kind::array || index >= exec.elements.size() ||
+        exec.elements[index].integer != 1)
+      return error(errc::conflict, "move_fenced",
+                   "the move of '" + slug + "' was given up by its source; not claimed");
+  }
   if (auto rel =
           release_stale(facts, hash_pairs(replies[replies.size() - 2]), hash_pairs(replies.back()));
       !rel)

@@ -230,6 +230,7 @@ int run_server(const server_options& options) {
               }
               facts.slugs.insert(slug);
               for (const auto& d : t.domains) facts.domains.emplace(d, slug);
+              if (auto move_id = g->handover(slug)) facts.handover.emplace(slug, *move_id);
             }
           return facts;
         });

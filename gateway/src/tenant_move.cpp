@@ -214,6 +214,23 @@ void move_gate::unhide(std::string_view slug) {
   tidy_locked(slug);
 }
 
+void move_gate::set_handover(std::string_view slug, std::string move_id) {
+  std::lock_guard lock(mu_);
+  handovers_[std::string(slug)] = std::move(move_id);
+}
+
+void move_gate::clear_handover(std::string_view slug) {
+  std::lock_guard lock(mu_);
+  if (auto it = handovers_.find(slug); it != handovers_.end()) handovers_.erase(it);
+}
+
+std::optional<std::string> move_gate::handover(std::string_view slug) {
+  std::lock_guard lock(mu_);
+  auto it = handovers_.find(slug);
+  if (it == handovers_.end()) return std::nullopt;
+  return it->second;
+}
+
 bool move_gate::unregistered(std::string_view slug) {
   std::lock_guard lock(mu_);
   auto it = slugs_.find(slug);
@@ -472,9 +489,13 @@ http_response tenant_mover::move(const std::string& slug, const http_request& re
     }
   } archive_cleanup{archive};
   bool target_touched = false;
+  bool fenced = false;
 
   // Any failure before the switch: the target discards, placement is ours again, writes resume.
+  // Called only once the target cannot claim the tenant: before the activation was sent, or
+  // after this node consumed the fence (or the target confirmed the abort).
   const auto fail = [&](const error& e) -> http_response {
+    if (fenced) (void)cluster::settle_move_fence(redis_, slug, move_id, to);  // tidy: drop it
     if (target_touched) {
       auto a = post_node(**url, std::string(import_internal_prefix) + move_id + "/abort", "{}");
       if (!a)
@@ -536,6 +557,11 @@ http_response tenant_mover::move(const std::string& slug, const http_request& re
       if (r.local == slug)
         partners.push_back(json::object{{"slug", r.remote}, {"name", r.remote_name}});
 
+    // The fence: the target can claim the tenant only while Redis holds this move's id there.
+    if (auto f = redis_.command({"SET", cluster::move_fence_key(slug), move_id}); !f)
+      return fail(error(errc::unavailable, "redis_unavailable",
+                        "cannot write the move's fence: " + f.err().message));
+    fenced = true;
     target_touched = true;
     if (auto s = send_archive(**url, move_id, archive, deadline); !s) return fail(s.err());
     const auto budget = ms_between(clock_type::now(), deadline);
@@ -551,43 +577,46 @@ http_response tenant_mover::move(const std::string& slug, const http_request& re
     bool committed = false;
     if (res && res->status == 200) {
       committed = true;
-    } else if (res) {
-      // A refusal is final, unless the activation went through and only its answer was lost
-      // (the abort then says so): never resume writes here while the target owns the tenant.
-      auto a = post_node(**url, std::string(import_internal_prefix) + move_id + "/abort", "{}");
-      if (a && a->status == 409) {
-        committed = true;
-      } else {
-        target_touched = false;  // the abort was sent
-        return fail(error(errc::unavailable, "target_refused",
-                          "node " + to + " refused the import: " + node_error(*res)));
-      }
     } else {
-      // No answer: the target may still be activating. It publishes only before the deadline, so
-      // after it Redis placement tells whether it did; an abort it confirms settles it too.
-      std::this_thread::sleep_until(deadline + limits::move_settle_margin);
-      // Placement naming this node is decisive only because the registrar holds the slug while
-      // paused (it cannot have re-claimed it over the target's claim).
-      auto owner = redis_hget(cluster::placement_key, slug);
-      bool back = false;
-      if (owner && *owner && **owner == to) {
+      // Refused, or no answer (the target may still be activating): settle against the fence
+      // now. Consuming it makes the target's claim impossible; finding it consumed with
+      // placement naming the target means the move committed and only the answer was lost.
+      const auto refused_error = [&] {
+        return res ? error(errc::unavailable, "target_refused",
+                           "node " + to + " refused the import: " + node_error(*res))
+                   : error(errc::unavailable, "target_unavailable",
+                           "node " + to + " did not confirm the import");
+      };
+      auto settled = cluster::settle_move_fence(redis_, slug, move_id, to);
+      if (settled && *settled == cluster::fence_outcome::committed) {
         committed = true;
+      } else if (settled && *settled == cluster::fence_outcome::aborted) {
+        return fail(refused_error());  // the abort tells the target to discard its copy
       } else {
+        // The fence is gone (Redis lost it) or Redis cannot be reached: the target decides.
+        // Its abort waits for a running activation and answers 409 once one went through.
         auto a = post_node(**url, std::string(import_internal_prefix) + move_id + "/abort", "{}");
-        if (a && a->status == 409)
-          committed = true;  // activated after all
-        else if (a && a->status == 200)
-          back = true;  // discarded there
-        else if (owner && *owner && **owner == cfg_.node_id)
-          back = true;  // too late to publish
-      }
-      if (!committed && !back)
-        return undecided(owner ? "node " + to + " did not answer, nor confirm an abort"
-                               : "neither node " + to + " nor Redis can be reached");
-      if (!committed) {
-        target_touched = false;  // settled: the abort was confirmed, or it cannot publish
-        return fail(error(errc::unavailable, "target_unavailable",
-                          "node " + to + " did not confirm the import in time"));
+        if (!a && !settled) {
+          // Neither answers yet: the target publishes only within its budget; after it, try
+          // both once more.
+          std::this_thread::sleep_until(deadline + limits::move_settle_margin);
+          settled = cluster::settle_move_fence(redis_, slug, move_id, to);
+          if (settled && *settled == cluster::fence_outcome::committed) committed = true;
+          if (settled && *settled == cluster::fence_outcome::aborted) return fail(refused_error());
+          if (!committed)
+            a = post_node(**url, std::string(import_internal_prefix) + move_id + "/abort", "{}");
+        }
+        if (!committed) {
+          if (a && a->status == 409) {
+            committed = true;  // activated after all
+          } else if (a && a->status == 200) {
+            target_touched = false;  // discarded there, and it cannot activate any more
+            return fail(refused_error());
+          } else {
+            return undecided(settled ? "node " + to + " did not answer, nor confirm an abort"
+                                     : "neither node " + to + " nor Redis can be reached");
+          }
+        }
       }
     }
   } catch (const std::exception& e) {
@@ -798,7 +827,16 @@ http_response tenant_mover::activate(const std::string& move_id, const http_requ
       return fail(503, "move_timeout", "the import did not finish within the move's time limit");
     // The commit point: placement names this node. Unhidden only inside the publication, so the
     // registrar's own sync cannot publish the tenant before (or after a failed) commit.
-    auto pub = publish_([&] { gate_.unhide(slug); }, [&] { gate_.hide(slug); });
+    // The claim consumes the move's fence: refused if the source has given the move up.
+    auto pub = publish_(
+        [&] {
+          gate_.unhide(slug);
+          gate_.set_handover(slug, move_id);
+        },
+        [&] { gate_.hide(slug); });
+    gate_.clear_handover(slug);
+    if (!pub && pub.err().code == "move_fenced")
+      return fail(409, "move_fenced", "the source gave this move up; the tenant stays there");
     if (!pub)
       return fail(503, "redis_unavailable", "cannot publish placement: " + pub.err().message);
   } catch (const std::exception& e) {

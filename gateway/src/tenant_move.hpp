@@ -119,6 +119,11 @@ class move_gate {
   // published (registrar facts), and answers its requests with `tenant_moving`.
   void hide(std::string_view slug);
   void unhide(std::string_view slug);
+  // A move to this node commits by claiming `slug` through the move's fence
+  // (cluster::node_facts::handover): set for the one publication that commits it.
+  void set_handover(std::string_view slug, std::string move_id);
+  void clear_handover(std::string_view slug);
+  std::optional<std::string> handover(std::string_view slug);
   // Whether `slug` must stay out of this node's placement (moved away, or still arriving).
   bool unregistered(std::string_view slug);
   // Whether a move pauses `slug` (or it moved away, or is still arriving).
@@ -136,6 +141,7 @@ class move_gate {
   std::mutex mu_;
   std::condition_variable idle_cv_;
   std::map<std::string, entry, std::less<>> slugs_;
+  std::map<std::string, std::string, std::less<>> handovers_;  // slug -> move id
 };
 
 // The error of a request refused by the gate: 503 `tenant_moving` with Retry-After.

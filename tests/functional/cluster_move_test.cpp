@@ -294,6 +294,55 @@ TEST_F(ClusterMoveTest, ArrivalInterruptedByACrashStaysUnregistered) {
   EXPECT_TRUE(fs::exists(node_b_dir_.path() / "arriving" / "hult"));
 }
 
+TEST_F(ClusterMoveTest, AnActivationWithoutItsFenceClaimsNothing) {
+  // A late or replayed activation (its source gave the move up, or never ran it): node b
+  // receives a complete copy of eksjo and is told to activate it, but Redis holds no fence with
+  // that move's id, so the claim is refused and node a stays the only owner.
+  const fs::path archive = node_a_dir_.path() / "eksjo-copy.tar";
+  ASSERT_EQ(
+      ctl(node_a_dir_.path(), {"tenant", "export", "eksjo", "--out", archive.string()}).exit_code,
+      0);
+  std::ifstream in(archive, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string move_id = "replayed-move-0001";
+  request part;
+  part.method = "POST";
+  part.target = "/internal/v1/tenants/import/" + move_id + "/part?offset=0";
+  part.headers["x-samverka-node-key"] = cluster_key;
+  part.headers["content-type"] = "application/octet-stream";
+  part.body = bytes;
+  auto sent = node_b_->send(part);
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  // A fence of another move does not do either.
+  redis_command(redis_->port(), {"SET", "samverka:move:eksjo", "some-other-move"});
+  request act = part;
+  act.target = "/internal/v1/tenants/import/" + move_id + "/activate";
+  act.headers["content-type"] = "application/json";
+  act.body = body({{"slug", "eksjo"},
+                   {"from", "node-a"},
+                   {"bytes", static_cast<std::int64_t>(bytes.size())},
+                   {"budget_ms", 30000},
+                   {"partners", json::array()}});
+  auto refused = node_b_->send(act);
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_EQ(refused.error_code(), "move_fenced");
+  EXPECT_EQ(redis_hget("samverka:placement", "eksjo"), "node-a");
+  EXPECT_NE(ctl(node_b_dir_.path(), {"tenant", "show", "eksjo"}).exit_code, 0);
+  EXPECT_FALSE(has_dir(node_b_dir_, "tenants/eksjo"));
+  std::this_thread::sleep_for(1500ms);  // more than one registration interval of node b
+  EXPECT_EQ(redis_hget("samverka:placement", "eksjo"), "node-a");
+  const std::string token = gw1_->login("eksjo", "editor@eksjo.se", demo_password);
+  EXPECT_EQ(
+      gw2_->post("/t/eksjo/api/v1/news", body({{"title", "Kvar"}, {"body", "<p>x</p>"}}), token)
+          .status,
+      201);
+  // A real move still goes through afterwards (it writes its own fence).
+  const auto moved = move(node_a_dir_.path(), "eksjo", "node-b");
+  EXPECT_EQ(moved.exit_code, 0) << moved.err;
+  EXPECT_EQ(redis_hget("samverka:placement", "eksjo"), "node-b");
+  EXPECT_EQ(redis_command(redis_->port(), {"EXISTS", "samverka:move:eksjo"}), ":0\r\n");
+}
+
 TEST_F(ClusterMoveTest, BadInputsChangeNothing) {
   // Not cluster mode.
   auto r = ctl(node_a_dir_.path(), {"tenant", "move", "eksjo", "--to", "node-b"});

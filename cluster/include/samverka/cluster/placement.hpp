@@ -6,6 +6,7 @@
 //   samverka:domains    hash  e-mail domain -> slug of the tenant owning it (identity rule:
 //                             people authenticate only there, whichever node serves a login)
 //   channel samverka:placement  a message (the node id) after every change
+//   samverka:move:SLUG  string  the id of the move of SLUG in flight (its fence, see below)
 //
 // Store nodes write their own entries (node_registration), from their registry: Redis holds
 // nothing a store node cannot write again, and a node re-registers everything when it notices
@@ -45,6 +46,22 @@ inline constexpr auto placement_refresh_interval = 5000ms;
 // Node ids name nodes in Redis and in logs: [a-z0-9][a-z0-9-]{0,62}.
 bool valid_node_id(std::string_view id);
 
+// A tenant move's fence: the source writes the move's id here before the target may claim the
+// tenant. The target's claim (placement := target) and the source's giving up each consume the
+// fence in one atomic step that checks the id, so exactly one of them takes effect, whatever
+// the clocks, timeouts and lost answers in between.
+std::string move_fence_key(std::string_view slug);
+
+// How the source of a move settles it against the fence (settle_move_fence).
+enum class fence_outcome {
+  aborted,    // the source consumed the fence: the target can no longer claim the tenant
+  committed,  // the target consumed it: placement names the target
+  unknown,    // neither (the fence is gone, placement does not name the target): ask the target
+};
+// Consumes the fence of `slug` if it still holds `move_id`, else tells whether `target` claimed.
+result<fence_outcome> settle_move_fence(redis_client& redis, std::string_view slug,
+                                        std::string_view move_id, std::string_view target);
+
 // What a store node registers: the tenants it owns and the e-mail domains they own.
 struct node_facts {
   std::set<std::string> slugs;
@@ -52,6 +69,10 @@ struct node_facts {
   // Tenants this node still has but must not claim (a move of theirs is running, and the target
   // may publish at any moment): their entries are neither written nor released.
   std::set<std::string> held;
+  // Tenants (among `slugs`) claimed by consuming a move's fence (slug -> move id): the commit of
+  // a move to this node. If the fence no longer holds that id, the claim is refused and sync
+  // fails with conflict `move_fenced`.
+  std::map<std::string, std::string> handover;
   bool operator==(const node_facts&) const = default;
 };
 
