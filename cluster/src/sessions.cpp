@@ -1,5 +1,9 @@
 #include "samverka/cluster/sessions.hpp"
 
+#include <algorithm>
+
+#include "samverka/core/clock.hpp"
+
 namespace samverka::cluster {
 
 namespace {
@@ -52,8 +56,12 @@ result<void> session_directory::publish(std::string_view home, std::string_view 
     std::string value = id->run_id;
     value += ' ';
     value += email;
+    const auto until = std::min(
+        expires_ms,
+        now_ms() +
+            std::chrono::duration_cast<std::chrono::milliseconds>(session_entry_ttl).count());
     auto r = redis_.command(
-        {"SET", session_key(home, token_hash), value, "PXAT", std::to_string(expires_ms)});
+        {"SET", session_key(home, token_hash), value, "PXAT", std::to_string(until)});
     if (!r) return r.err();
     // Written over the connection the run_id was read on: the right process. Otherwise the SET
     // reconnected, perhaps to another process: write again under that one's id.

@@ -282,7 +282,7 @@ result<std::string> app::resolve_local_session(std::string_view token) {
   auto session = store.value()->resolve_session(parts->secret);
   if (!session) return session.err().kind == errc::unauthenticated ? bad_token : session.err();
   // The node that asked (and every other) finds it in Redis next time.
-  publish_session(*home, *store.value(), parts->secret, session->email, session->expires_at_ms);
+  publish_session(*home, parts->secret, session->email, session->expires_at_ms);
   return session->email;
 }
 
@@ -299,18 +299,17 @@ result<void> app::revoke_local_session(std::string_view token) {
   auto session = store.value()->resolve_session(parts->secret);
   if (!session) return session.err().kind == errc::unauthenticated ? bad_token : session.err();
   if (auto r = store.value()->revoke_session(parts->secret); !r) return r.err();
-  flush_sessions(*home);  // before the asking node answers its caller
+  flush_sessions(*home, store.value().get());  // before the asking node answers its caller
   return {};
 }
 
-void app::publish_session(const provisioning::tenant_info& home, tenant::store& store,
-                          std::string_view secret, std::string_view email,
-                          std::int64_t expires_ms) {
-  if (session_sync_) session_sync_->publish(home, store, secret, email, expires_ms);
+void app::publish_session(const provisioning::tenant_info& home, std::string_view secret,
+                          std::string_view email, std::int64_t expires_ms) {
+  if (session_sync_) session_sync_->publish(home, secret, email, expires_ms);
 }
 
-void app::flush_sessions(const provisioning::tenant_info& t) {
-  if (session_sync_) session_sync_->flush(t);
+void app::flush_sessions(const provisioning::tenant_info& t, tenant::store* store) {
+  if (session_sync_) session_sync_->flush(t, store);
 }
 
 http_response app::dispatch(request_context& ctx, std::string& route) {
@@ -401,15 +400,24 @@ http_response app::handle(const http_request& req) {
   http_response res;
   try {
     res = dispatch(ctx, route);
-    // Cluster mode: a write may have revoked sessions (logout, deactivation); other nodes must
-    // stop accepting them before the caller learns it is done.
-    if (ctx.tenant && req.method != "GET" && req.method != "HEAD") flush_sessions(*ctx.tenant);
   } catch (const std::exception& e) {
     log_event("error", "handler threw", {{"request_id", ctx.request_id}, {"what", e.what()}});
     res = error_response(error(errc::internal, "unexpected exception"));
   } catch (...) {
     log_event("error", "handler threw a non-exception", {{"request_id", ctx.request_id}});
     res = error_response(error(errc::internal, "unexpected exception"));
+  }
+  // Cluster mode: a write may have revoked sessions (logout, deactivation); other nodes must
+  // stop accepting them before the caller learns it is done. Outside the handler's try: the
+  // write is committed whatever happens here (the sweep retries a failed flush).
+  if (session_sync_ && ctx.tenant && ctx.store && req.method != "GET" && req.method != "HEAD" &&
+      ctx.tenant->state == provisioning::tenant_state::active) {
+    try {
+      flush_sessions(*ctx.tenant, ctx.store.get());
+    } catch (const std::exception& e) {
+      log_event("error", "session flush threw",
+                {{"request_id", ctx.request_id}, {"what", e.what()}});
+    }
   }
   try {
     finish_headers(res, ctx.request_id);

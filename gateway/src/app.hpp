@@ -162,11 +162,12 @@ class app final : public request_handler {
   void login_failure(std::string_view address, std::string_view account,
                      login_throttle::clock::time_point now);
   void login_success(std::string_view account);
-  // Cluster mode: a session `store` of `home` just created or vouched for goes to Redis.
-  void publish_session(const provisioning::tenant_info& home, tenant::store& store,
-                       std::string_view secret, std::string_view email, std::int64_t expires_ms);
-  // Cluster mode: the sessions of `t` revoked since the last flush leave Redis now.
-  void flush_sessions(const provisioning::tenant_info& t);
+  // Cluster mode: a session the store of `home` just created or vouched for goes to Redis.
+  void publish_session(const provisioning::tenant_info& home, std::string_view secret,
+                       std::string_view email, std::int64_t expires_ms);
+  // Cluster mode: the sessions of `t` revoked since the last flush leave Redis now (read from
+  // `store`, the request's handle of t's store, if given).
+  void flush_sessions(const provisioning::tenant_info& t, tenant::store* store = nullptr);
   http_response failure(const request_context& ctx, const error& e);
 
   // Handlers (handlers.cpp).

@@ -148,7 +148,7 @@ result<http_response> app::login(request_context& ctx) {
           : now_ms() +
                 std::chrono::duration_cast<std::chrono::milliseconds>(tenant::limits::session_ttl)
                     .count();
-  if (session) publish_session(*ctx.tenant, *ctx.store, secret.value(), user->email, expires_ms);
+  if (session) publish_session(*ctx.tenant, secret.value(), user->email, expires_ms);
   const std::string csrf = csrf_token_for(token);
 
   boost::json::object out;
@@ -208,7 +208,7 @@ result<http_response> app::logout(request_context& ctx) {
   if (auto r = home->revoke_session(who.token.secret); !r) return r.err();
   // Cluster mode: Redis forgets it before the answer (app::handle flushes only this tenant).
   if (home != ctx.store)
-    if (const auto* t = ctx.snap->find(who.token.home)) flush_sessions(*t);
+    if (const auto* t = ctx.snap->find(who.token.home)) flush_sessions(*t, home.get());
   http_response res = no_content();
   res.set_header("Set-Cookie", expired_cookie(session_cookie_name, true, ctx.req.tls));
   res.set_header("Set-Cookie", expired_cookie(csrf_cookie_name, false, ctx.req.tls));

@@ -401,7 +401,7 @@ result<http_response> app::oidc_callback(request_context& ctx) {
     return failure_page(ctx, secret.err().code);
   }
   if (auto session = ctx.store->resolve_session(secret.value()))
-    publish_session(*ctx.tenant, *ctx.store, secret.value(), user->email, session->expires_at_ms);
+    publish_session(*ctx.tenant, secret.value(), user->email, session->expires_at_ms);
   const std::string token = slug + "." + secret.value();
   const std::string csrf = csrf_token_for(token);
   const auto max_age =

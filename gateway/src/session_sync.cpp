@@ -35,31 +35,44 @@ void session_sync::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void session_sync::publish(const provisioning::tenant_info& home, tenant::store& store,
-                           std::string_view secret, std::string_view email,
-                           std::int64_t expires_ms) {
+void session_sync::publish(const provisioning::tenant_info& home, std::string_view secret,
+                           std::string_view email, std::int64_t expires_ms) {
   const std::string hash = crypto::sha256_hex(secret);
-  if (!directory_.publish(home.slug, hash, email, expires_ms)) return;  // others ask us
-  // A revocation that committed before this second look may have been flushed before the
-  // entry above was written; one committing after it is flushed after it.
-  auto again = store.resolve_session(secret);
-  if (!again && again.err().kind == errc::unauthenticated) {
+  (void)directory_.publish(home.slug, hash, email, expires_ms);  // on failure others ask us
+  // The second look, whatever the write answered (its reply may be lost after it took effect).
+  // A revocation committed before it may have been flushed before the entry was written; one
+  // committed after it is flushed after it. The tenant must still be active here under the same
+  // id (a suspension's forget_home may have run before the write), and not paused by a move
+  // (the store handle of store_ passes the move gate): else the entry goes again.
+  bool keep = false;
+  if (const auto snap = snapshot_())
+    if (const auto* now = snap->find(home.slug);
+        now && now->id == home.id && now->state == provisioning::tenant_state::active)
+      if (auto store = store_(home))
+        keep = static_cast<bool>(store.value()->resolve_session(secret));
+  if (!keep)
     if (auto r = directory_.forget(home.slug, {hash}); !r)
       log_event("warn", "cannot withdraw a session from Redis",
                 {{"tenant", home.slug}, {"detail", r.err().message}});
-  }
 }
 
-bool session_sync::flush(const provisioning::tenant_info& t) {
+bool session_sync::flush(const provisioning::tenant_info& t, tenant::store* store) {
   std::int64_t after = 0;
   {
     std::lock_guard lock(marks_mu_);
-    after = marks_[t.slug].seq;
+    auto& m = marks_[t.slug];
+    if (m.id != t.id) m = mark{.id = t.id};  // a new tenant under this slug counts from 0
+    after = m.seq;
   }
-  auto store = store_(t);
-  if (!store) return false;
+  std::shared_ptr<tenant::store> opened;
+  if (!store) {
+    auto s = store_(t);
+    if (!s) return false;
+    opened = std::move(s.value());
+    store = opened.get();
+  }
   for (;;) {
-    auto revoked = store.value()->revoked_sessions_since(after, session_flush_batch);
+    auto revoked = store->revoked_sessions_since(after, session_flush_batch);
     if (!revoked) return false;
     if (revoked->empty()) return true;
     std::vector<std::string> hashes;
@@ -70,7 +83,7 @@ bool session_sync::flush(const provisioning::tenant_info& t) {
     {
       std::lock_guard lock(marks_mu_);
       auto& m = marks_[t.slug];
-      m.seq = std::max(m.seq, after);
+      if (m.id == t.id) m.seq = std::max(m.seq, after);
     }
     if (revoked->size() < session_flush_batch) return true;
   }
@@ -110,6 +123,7 @@ void session_sync::sweep() {
     {
       std::lock_guard lock(marks_mu_);
       auto& m = marks_[slug];
+      if (m.id != t.id) m = mark{.id = t.id};  // re-created or restored under this slug
       forgotten = m.forgotten;
       swept = m.swept;
       if (t.state == provisioning::tenant_state::active) m.forgotten = false;
@@ -118,15 +132,21 @@ void session_sync::sweep() {
       // A suspended home vouches for no one: none of its sessions may be read from Redis.
       if (!forgotten && directory_.forget_home(slug)) {
         std::lock_guard lock(marks_mu_);
-        marks_[slug].forgotten = true;
+        if (auto& m = marks_[slug]; m.id == t.id) m.forgotten = true;
       }
       continue;
     }
     const stamp now = files_of(slug);
     if (swept && *swept == now) continue;  // nothing written since the last flush
     if (flush(t)) {
+      // A write in the same clock tick as the stamp, after the flush read, would leave the
+      // stamp unchanged: a stamp that recent is not trusted, so the next sweep flushes again
+      // (as git treats "racily clean" files).
+      const auto newest = std::max(now.db, now.wal);
+      const bool settled = fs::file_time_type::clock::now() - newest > session_stamp_settle;
       std::lock_guard lock(marks_mu_);
-      marks_[slug].swept = now;
+      auto& m = marks_[slug];
+      if (m.id == t.id) m.swept = settled ? std::optional<stamp>(now) : std::nullopt;
     }
   }
 }

@@ -33,6 +33,9 @@ namespace samverka::gateway {
 inline constexpr auto session_sweep_interval = std::chrono::seconds(1);
 // Revoked sessions read and deleted per round trip of a flush.
 inline constexpr std::size_t session_flush_batch = 500;
+// A sweep trusts "these files did not change" only for a stamp older than this: file times
+// have a coarse tick on some kernels, and a write in the stamp's own tick would go unseen.
+inline constexpr auto session_stamp_settle = std::chrono::seconds(2);
 
 class session_sync {
  public:
@@ -48,13 +51,15 @@ class session_sync {
 
   void start();
   void stop();
-  // Publishes a session `home`'s store just said is valid, then asks the store again and
-  // deletes the entry if it was revoked in between (so a racing revocation wins).
-  void publish(const provisioning::tenant_info& home, tenant::store& store, std::string_view secret,
+  // Publishes a session `home`'s store just said is valid, then looks again and deletes the
+  // entry unless the session is still valid and `home` still active and not moving (so a
+  // racing revocation, suspension or move wins).
+  void publish(const provisioning::tenant_info& home, std::string_view secret,
                std::string_view email, std::int64_t expires_ms);
-  // Deletes from Redis the sessions of `t` revoked since the last flush; false if that failed
-  // (the sweep tries again).
-  bool flush(const provisioning::tenant_info& t);
+  // Deletes from Redis the sessions of `t` revoked since the last flush, read from `store` (the
+  // request's own handle) or else one opened for background work; false if that failed (the
+  // sweep tries again; and entries live at most cluster::session_entry_ttl anyway).
+  bool flush(const provisioning::tenant_info& t, tenant::store* store = nullptr);
 
  private:
   struct stamp {
@@ -63,6 +68,7 @@ class session_sync {
     bool operator==(const stamp&) const = default;
   };
   struct mark {
+    std::int64_t id = 0;         // the tenant's registry id: a restored copy starts again from 0
     std::int64_t seq = 0;        // revocations up to this number are deleted from Redis
     std::optional<stamp> swept;  // the files as the last successful sweep flush saw them
     bool forgotten = false;      // every entry deleted (the tenant is not active here)

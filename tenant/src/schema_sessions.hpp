@@ -7,6 +7,8 @@
 //    server, samverkactl, SCIM), so no revoking code path can forget to number it.
 //  - users_deactivated_revoke: deactivating a person revokes their sessions in the same
 //    statement. Every deactivation path already did so by hand; now the store guarantees it.
+//  - users_email_changed_revoke: so does a new e-mail address (SCIM renames): the person signs in
+//    again, and no node keeps accepting a session under the old address.
 #pragma once
 
 #include <string_view>
@@ -35,11 +37,19 @@ WHEN NEW.active = 0 AND OLD.active = 1 BEGIN
   UPDATE sessions SET revoked = 1 WHERE user_id = NEW.id AND revoked = 0;
 END;
 
--- Sessions revoked before this version get numbers too, so a cluster node tells Redis of them.
+-- A changed e-mail address is a changed identity: other nodes know sessions by address.
+CREATE TRIGGER users_email_changed_revoke AFTER UPDATE OF email ON users
+WHEN NEW.email IS NOT OLD.email BEGIN
+  UPDATE sessions SET revoked = 1 WHERE user_id = NEW.id AND revoked = 0;
+END;
+
+-- Sessions revoked before this version get numbers too, so a cluster node tells Redis of them
+-- (one pass: numbered by window function, joined on the primary key).
 UPDATE session_revocation_counter SET n = (SELECT count(*) FROM sessions WHERE revoked = 1);
-UPDATE sessions SET revoked_seq = (SELECT count(*) FROM sessions s2
-                                    WHERE s2.revoked = 1 AND s2.token_hash <= sessions.token_hash)
- WHERE revoked = 1;
+UPDATE sessions SET revoked_seq = numbered.n
+  FROM (SELECT token_hash, row_number() OVER (ORDER BY token_hash) AS n
+          FROM sessions WHERE revoked = 1) AS numbered
+ WHERE sessions.token_hash = numbered.token_hash;
 )sql";
 
 }  // namespace samverka::tenant::schema

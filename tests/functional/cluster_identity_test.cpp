@@ -90,6 +90,13 @@ TEST_F(ClusterTest, SessionsInRedisOutliveTheHomeNode) {
   // pendlare@eksjo.se: home eksjo (node a), member of savsjo (node b). Signing in publishes.
   const std::string token = gw1_->login("eksjo", "pendlare@eksjo.se", demo_password);
   EXPECT_EQ(session_entries(redis_->port(), "eksjo"), 1);
+  // An entry lives at most 10 minutes (cluster::session_entry_ttl), however long the session.
+  const auto pttl = redis_command(
+      redis_->port(), {"EVAL", "return redis.call('PTTL', redis.call('KEYS', ARGV[1])[1])", "0",
+                       "samverka:session:eksjo:*"});
+  ASSERT_TRUE(pttl.starts_with(":")) << pttl;
+  EXPECT_GT(std::atoll(pttl.c_str() + 1), 9 * 60 * 1000);
+  EXPECT_LE(std::atoll(pttl.c_str() + 1), 10 * 60 * 1000);
   // Home node down: node b reads the session from Redis; the person keeps working there.
   node_a_.reset();
   auto me = gw2_->get("/t/savsjo/api/v1/me", token);

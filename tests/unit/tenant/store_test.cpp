@@ -299,6 +299,12 @@ TEST_F(StoreTest, RevocationsAreNumberedInOrderWhoeverWritesThem) {
   const auto b2 = must(s->create_session(bo.user_id));
   must(s->revoke_session(b2));
   EXPECT_EQ(must(s->revoked_sessions_since(3, 10)).at(0).seq, 4);
+  // A new e-mail address (a SCIM rename) ends the person's sessions too.
+  const auto b3 = must(s->create_session(bo.user_id));
+  raw().exec("UPDATE users SET email = 'bo.nilsson@eksjo.se' WHERE id = " +
+             std::to_string(bo.user_id));
+  expect_error(s->resolve_session(b3), errc::unauthenticated);
+  EXPECT_EQ(must(s->revoked_sessions_since(4, 10)).at(0).token_hash, crypto::sha256_hex(b3));
 }
 
 // ---- News --------------------------------------------------------------------------------------

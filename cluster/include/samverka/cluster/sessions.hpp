@@ -16,6 +16,7 @@
 // samverkactl --redis after the changes it makes.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -32,13 +33,19 @@ namespace samverka::cluster {
 inline constexpr std::string_view session_key_prefix = "samverka:session:";
 // SCAN page size when forgetting every session of a tenant (suspension, deletion: rare).
 inline constexpr int session_scan_count = 500;
+// The longest an entry lives (a session's own expiry if sooner); the home node writes it again
+// on the next miss. This bounds how long any revocation that could not be deleted from Redis
+// (the home node cut off from Redis, a CLI run without --redis while its node is down) can
+// still be accepted elsewhere, at the price of one question to the home node per session and
+// period, and of outages of the home node longer than this locking its people out elsewhere.
+inline constexpr std::chrono::minutes session_entry_ttl{10};
 
 class session_directory {
  public:
   explicit session_directory(redis_address addr);
 
   // Records that the session `token_hash` of tenant `home` belongs to `email` and is valid until
-  // `expires_ms` (Unix ms); Redis drops the entry then.
+  // `expires_ms` (Unix ms); Redis drops the entry then, or after session_entry_ttl if sooner.
   result<void> publish(std::string_view home, std::string_view token_hash, std::string_view email,
                        std::int64_t expires_ms);
   // The e-mail of session `token_hash` of `home` if a current entry says it is valid; nullopt
