@@ -142,8 +142,9 @@ void session_sync::sweep() {
       // A write in the same clock tick as the stamp, after the flush read, would leave the
       // stamp unchanged: a stamp that recent is not trusted, so the next sweep flushes again
       // (as git treats "racily clean" files).
-      const auto newest = std::max(now.db, now.wal);
-      const bool settled = fs::file_time_type::clock::now() - newest > session_stamp_settle;
+      const auto newest = std::max(now.db, now.wal);  // min() when the files cannot be read
+      const bool settled = newest != fs::file_time_type::min() &&
+                           fs::file_time_type::clock::now() - newest > session_stamp_settle;
       std::lock_guard lock(marks_mu_);
       auto& m = marks_[slug];
       if (m.id == t.id) m.swept = settled ? std::optional<stamp>(now) : std::nullopt;
