@@ -320,6 +320,16 @@ result<http_response> app::oidc_callback(request_context& ctx) {
     return refuse("oidc_browser_mismatch");
   if (pending->issuer != s.issuer) return refuse("oidc_state_invalid");
 
+  // RFC 9207, before anything else of the answer is believed (errors included): the provider
+  // names itself in its answer. One naming another provider (a mix-up attack sends a code meant
+  // for one provider to another), or silent when the provider promised to name itself, is
+  // refused. Providers that never name themselves (not promised in discovery) are not asked to.
+  auto meta = oidc_->discover(s.issuer);
+  if (!meta) return failure_page(ctx, meta.err().code);
+  const auto answered_by = param(ctx.query, "iss");
+  if (answered_by ? *answered_by != s.issuer : meta->iss_in_authorization_response)
+    return refuse("oidc_wrong_issuer");
+
   if (const auto idp_error = param(ctx.query, "error")) {
     log_event("info", "oidc sign-in not approved by the provider",
               {{"request_id", ctx.request_id}, {"tenant", slug}});
@@ -329,8 +339,6 @@ result<http_response> app::oidc_callback(request_context& ctx) {
   const auto code = param(ctx.query, "code");
   if (!code || code->empty() || code->size() > 2048) return refuse("oidc_state_invalid");
 
-  auto meta = oidc_->discover(s.issuer);
-  if (!meta) return failure_page(ctx, meta.err().code);
   auto id_token =
       oidc_->exchange_code(*meta, {std::string(*code), pending->redirect_uri,
                                    pending->code_verifier, s.client_id, s.client_secret});

@@ -153,6 +153,8 @@ result<provider_metadata> parse_discovery(std::string_view body, std::string_vie
       return bad(std::string("lacks an https ") + field);
     *out = *v;
   }
+  if (const auto* f = o->if_contains("authorization_response_iss_parameter_supported"))
+    m.iss_in_authorization_response = f->is_bool() && f->as_bool();
   return m;
 }
 

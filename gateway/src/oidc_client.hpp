@@ -63,6 +63,9 @@ struct provider_metadata {
   std::string authorization_endpoint;
   std::string token_endpoint;
   std::string jwks_uri;
+  // RFC 9207: the provider names itself (`iss`) in every authorization response, so a response
+  // without it is refused (authorization_response_iss_parameter_supported).
+  bool iss_in_authorization_response = false;
 };
 
 // Parses a discovery document; its issuer must equal `expected_issuer` exactly and every

@@ -107,6 +107,9 @@ DEFAULT_MODE = {
     "nonce": None,  # replaces the nonce
     "down": False,  # every endpoint but /control answers 503
     "deny": False,  # /authorize answers error=access_denied
+    # RFC 9207: "none" (not promised in discovery, not sent: as Entra ID), "issuer" (promised and
+    # sent), "omit" (promised, not sent), or another URL (promised, that URL sent)
+    "iss_param": "none",
 }
 
 
@@ -173,6 +176,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if url.path == "/.well-known/openid-configuration":
             with LOCK:
                 STATE.stats["discovery"] += 1
+                iss_promised = STATE.mode["iss_param"] != "none"
             return self.send_json(
                 200,
                 {
@@ -185,6 +189,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "id_token_signing_alg_values_supported": ["RS256", "ES256"],
                     "code_challenge_methods_supported": ["S256"],
                     "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+                    "authorization_response_iss_parameter_supported": iss_promised,
                 },
             )
         if url.path == "/jwks":
@@ -210,8 +215,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if not redirect_uri.startswith("http://"):
                 return self.send_json(400, {"error": "invalid_request", "why": "redirect_uri"})
             sep = "&" if "?" in redirect_uri else "?"
+            iss_param = STATE.mode["iss_param"]
+            named = {} if iss_param in ("none", "omit") else {
+                "iss": ISSUER if iss_param == "issuer" else iss_param}
             if STATE.mode["deny"]:
-                params = {"error": "access_denied", "state": one("state")}
+                params = {"error": "access_denied", "state": one("state"), **named}
                 return self.redirect(redirect_uri + sep + urllib.parse.urlencode(params))
             code = secrets.token_urlsafe(24)
             STATE.codes[code] = {
@@ -221,7 +229,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 "nonce": one("nonce"),
                 "user": dict(STATE.user),
             }
-        self.redirect(redirect_uri + sep + urllib.parse.urlencode({"code": code, "state": one("state")}))
+        params = {"code": code, "state": one("state"), **named}
+        self.redirect(redirect_uri + sep + urllib.parse.urlencode(params))
 
     def do_POST(self):
         url = urllib.parse.urlsplit(self.path)

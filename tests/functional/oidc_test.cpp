@@ -406,6 +406,23 @@ TEST_F(oidc, key_rotation_is_followed_with_one_jwks_refetch) {
   EXPECT_EQ(idp->stat("jwks"), 2);
 }
 
+TEST_F(oidc, a_provider_that_names_itself_is_held_to_it) {
+  // RFC 9207: discovery promises `iss` in authorization responses.
+  idp->control({{"iss_param", "issuer"}});
+  auto ok = login();
+  EXPECT_EQ(ok.callback.status, 303) << ok.callback.body;
+  EXPECT_EQ(me(ok.token).second, "anna@eksjo.se");
+  // An answer naming another provider (a mix-up attack), or silent despite the promise.
+  for (const char* mode : {"https://evil.example.org", "omit"}) {
+    SCOPED_TRACE(mode);
+    idp->control({{"iss_param", mode}});
+    expect_refused(login(), 401, "oidc_wrong_issuer");
+  }
+  // Checked before a provider's error is shown, too.
+  idp->control({{"iss_param", "https://evil.example.org"}, {"deny", true}});
+  expect_refused(login(), 401, "oidc_wrong_issuer");
+}
+
 TEST_F(oidc, es256_tokens_are_accepted) {
   idp->control({{"alg", "ES256"}});
   auto s = login();

@@ -297,6 +297,12 @@ TEST(discovery, issuer_must_match_and_endpoints_be_https) {
   auto ok = parse_discovery(json::serialize(doc), issuer);
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->token_endpoint, std::string(issuer) + "/token");
+  EXPECT_FALSE(ok->iss_in_authorization_response);  // RFC 9207: only when promised
+  auto promising = doc;
+  promising["authorization_response_iss_parameter_supported"] = true;
+  EXPECT_TRUE(parse_discovery(json::serialize(promising), issuer)->iss_in_authorization_response);
+  promising["authorization_response_iss_parameter_supported"] = "yes";  // not a boolean: no
+  EXPECT_FALSE(parse_discovery(json::serialize(promising), issuer)->iss_in_authorization_response);
   EXPECT_FALSE(parse_discovery(json::serialize(doc), "https://other.example.org"));
   auto plain = doc;
   plain["token_endpoint"] = "http://idp.example.org/token";
