@@ -268,6 +268,29 @@ void print_tenant(context& c, const tenant_info& t) {
                    {"id", std::to_string(t.id)}});
 }
 
+// Merges the search index of each tenant named (every tenant when none is) into one segment.
+void search_optimize(context& c, const std::vector<std::string>& slugs) {
+  std::vector<std::string> todo = slugs;
+  if (todo.empty())
+    for (const auto& t : take(c.r().list_tenants())) todo.push_back(t.slug);
+  json::array out;
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& slug : todo) {
+    auto store = c.store(slug);
+    const auto started = std::chrono::steady_clock::now();
+    const auto segments = take(store->optimize_search_index());
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count();
+    if (c.json)
+      out.push_back(json::object{{"slug", slug}, {"segments_before", segments}, {"ms", ms}});
+    else
+      rows.push_back({slug, std::to_string(segments), std::to_string(ms)});
+  }
+  if (c.json) return print_json(out);
+  print_table({"SLUG", "SEGMENTS BEFORE", "MS"}, rows);
+}
+
 void tenant_list(context& c) {
   auto tenants = take(c.r().list_tenants());
   json::array out;
@@ -949,6 +972,17 @@ int run_cli(int argc, char** argv) {
       print_table({"SLUG", "FROM", "TO"}, rows);
     };
   });
+
+  // search optimize [SLUG...]: one index segment again after bulk loads (schema_search_groups.hpp).
+  std::vector<std::string> optimize_slugs;
+  auto* search_cmd = app.add_subcommand("search", "the tenants' full-text search indexes");
+  search_cmd->require_subcommand(1);
+  auto* optimize = search_cmd->add_subcommand(
+      "optimize",
+      "merge search indexes into one segment after bulk loads (imports, seeding), so searches "
+      "read less; every tenant when no SLUG is given; safe while the server runs");
+  optimize->add_option("SLUG", optimize_slugs, "tenants (default: all)");
+  optimize->callback([&] { action = [&] { search_optimize(c, optimize_slugs); }; });
 
   // scim token create
   auto* scim_cmd = app.add_subcommand("scim", "SCIM 2.0 provisioning (Entra ID)");

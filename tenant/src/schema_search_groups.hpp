@@ -13,8 +13,8 @@
 //     segment per transaction and merges them level by level, so an index built item by item
 //     (imports, the seeding of a large tenant) holds ~20 segments, and every phrase of every
 //     query opens an iterator in each: measured on a Jönköping-scale index, one segment serves
-//     25-35 % more searches per second. A later bulk load needs the same merge again (an
-//     operator command for it is not built yet).
+//     25-35 % more searches per second. A later bulk load needs the same merge again
+//     (`samverkactl search optimize`, store::optimize_search_index).
 #pragma once
 
 #include <string_view>

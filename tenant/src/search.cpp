@@ -153,6 +153,19 @@ void index_person_extra(db::connection& c, std::int64_t user_id, std::string_vie
 
 }  // namespace detail
 
+result<std::int64_t> store::optimize_search_index() {
+  return p_->guarded("optimize search index", [&]() -> result<std::int64_t> {
+    auto c = p_->borrow();
+    db::write_txn tx(*c);
+    auto& st = c->cached("SELECT count(DISTINCT segid) FROM search_fts_idx");
+    std::int64_t segments = st.step() ? st.int64(0) : 0;
+    st.reset();
+    if (segments > 1) c->exec("INSERT INTO search_fts(search_fts) VALUES ('optimize')");
+    tx.commit();
+    return segments;
+  });
+}
+
 result<std::vector<search_hit>> store::search(const viewer& who, const search_query& q) {
   if (q.text.size() > limits::max_search_query)
     return error(

@@ -307,6 +307,25 @@ TEST_F(StoreTest, RevocationsAreNumberedInOrderWhoeverWritesThem) {
   EXPECT_EQ(must(s->revoked_sessions_since(4, 10)).at(0).token_hash, crypto::sha256_hex(b3));
 }
 
+TEST_F(StoreTest, OptimizeMergesTheSearchIndexIntoOneSegment) {
+  auto ed = add_person("editor", editor, {});
+  for (int i = 0; i < 12; ++i) publish(ed, "Nyhet nummer " + std::to_string(i) + " om bibliotek");
+  const auto segments = [&] {
+    auto c = raw();
+    auto st = c.prepare("SELECT count(DISTINCT segid) FROM search_fts_idx");
+    return st.step() ? st.int64(0) : -1;
+  };
+  const auto before = segments();
+  ASSERT_GT(before, 1);  // one segment per writing transaction, merged only level by level
+  EXPECT_EQ(must(s->optimize_search_index()), before);
+  EXPECT_EQ(segments(), 1);
+  EXPECT_EQ(must(s->optimize_search_index()), 1);  // nothing to do
+  // Searches find the same afterwards.
+  search_query q;
+  q.text = "bibliotek";
+  EXPECT_EQ(must(s->search(must(s->viewer_for(ed.user_id)), q)).size(), 12u);
+}
+
 // ---- News --------------------------------------------------------------------------------------
 
 TEST_F(StoreTest, AudiencesFollowUnitsRolesAndScope) {

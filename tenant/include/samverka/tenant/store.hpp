@@ -235,6 +235,10 @@ class store {
   // --- Search (search.cpp) ---------------------------------------------------------------------
   // Full-text search over what `who` may read, best first. Any query text is safe.
   result<std::vector<search_hit>> search(const viewer& who, const search_query& q);
+  // Merges the search index into one segment (FTS5 'optimize'): after a bulk load (an import,
+  // seeding) the index holds many segments and every search reads each. Returns how many
+  // segments there were. One write transaction; seconds for a large tenant.
+  result<std::int64_t> optimize_search_index();
 
   // --- Social: groups, posts, comments, feed, notifications, ideas (social.cpp etc.) -----------
   // Visibility rules: social.hpp. Every id of a closed group the viewer is not in is not_found.
