@@ -341,7 +341,11 @@ http_response app::dispatch(request_context& ctx, std::string& route) {
   }
   ctx.params = match.params;
   auto query = parse_query(ctx.addr.query);
-  if (!query) return failure(ctx, query.err());
+  if (!query) {
+    // A browser arrives at the single sign-on callback: it gets the sign-in failure page.
+    if (match.found->handler.fn == &app::oidc_callback) return oidc_bad_callback(ctx);
+    return failure(ctx, query.err());
+  }
   ctx.query = std::move(query.value());
 
   auto store = pool_.get(ctx.tenant->slug, ctx.tenant->id);

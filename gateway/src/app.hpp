@@ -303,6 +303,8 @@ class app final : public request_handler {
   result<http_response> auth_providers(request_context& ctx);
   result<http_response> oidc_start(request_context& ctx);
   result<http_response> oidc_callback(request_context& ctx);
+  // The callback's answer to a query string that cannot be parsed: the HTML failure page.
+  http_response oidc_bad_callback(request_context& ctx);
 
   app_config cfg_;
   // Identity providers' discovery documents and keys, cached (after cfg_: built from it).

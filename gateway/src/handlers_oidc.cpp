@@ -288,6 +288,10 @@ result<http_response> app::oidc_start(request_context& ctx) {
   return res;
 }
 
+http_response app::oidc_bad_callback(request_context& ctx) {
+  return failure_page(ctx, "invalid_parameter");
+}
+
 result<http_response> app::oidc_callback(request_context& ctx) {
   const auto now = login_throttle::clock::now();
   const std::string& slug = ctx.tenant->slug;

@@ -490,6 +490,11 @@ TEST_F(oidc, replayed_forged_or_unbound_state_is_refused) {
   auto forged = callback("/t/eksjo/auth/oidc/callback?code=abc&state=made-up-state", s.binding);
   EXPECT_EQ(forged.status, 400);
   EXPECT_EQ(callback("/t/eksjo/auth/oidc/callback", s.binding).status, 400);
+  // A query string that cannot even be parsed still ends on the HTML page, not in JSON.
+  auto garbled = callback("/t/eksjo/auth/oidc/callback?code=%zz&state=%", s.binding);
+  EXPECT_EQ(garbled.status, 400);
+  EXPECT_TRUE(header(garbled, "content-type").starts_with("text/html")) << garbled.body;
+  EXPECT_NE(garbled.body.find("invalid_parameter"), std::string::npos) << garbled.body;
 }
 
 TEST_F(oidc, return_to_only_accepts_local_paths_under_the_base_path) {
