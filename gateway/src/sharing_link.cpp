@@ -14,6 +14,7 @@
 #include <boost/json.hpp>
 
 #include <fstream>
+#include <optional>
 #include <system_error>
 
 #include "errors.hpp"
@@ -39,6 +40,11 @@ std::int64_t num(const json::object& o, std::string_view k) {
   return v && v->is_int64()    ? v->as_int64()
          : v && v->is_uint64() ? std::int64_t(v->as_uint64())
                                : 0;
+}
+std::optional<std::int64_t> opt_num(const json::object& o, std::string_view k) {
+  auto* v = o.if_contains(k);
+  if (!v || v->is_null()) return std::nullopt;
+  return num(o, k);
 }
 bool flag(const json::object& o, std::string_view k) {
   auto* v = o.if_contains(k);
@@ -91,6 +97,8 @@ json::object message_json(const tenant::share_message& m) {
             {"body", p.body},
             {"author_name", p.author_name},
             {"published_at_ms", p.published_at_ms},
+            {"unpublish_at_ms",
+             p.unpublish_at_ms ? json::value(*p.unpublish_at_ms) : json::value(nullptr)},
             {"updated_at_ms", p.updated_at_ms},
             {"roles", std::move(roles)},
             {"withdrawn", p.withdrawn},
@@ -110,6 +118,7 @@ result<tenant::share_message> message_from(const json::object& o) {
   m.payload.body = str(p, "body");
   m.payload.author_name = str(p, "author_name");
   m.payload.published_at_ms = num(p, "published_at_ms");
+  m.payload.unpublish_at_ms = opt_num(p, "unpublish_at_ms");  // absent from older nodes: never
   m.payload.updated_at_ms = num(p, "updated_at_ms");
   for (const auto& r : arr(p, "roles"))
     if (r.is_string()) m.payload.roles.emplace_back(r.as_string());

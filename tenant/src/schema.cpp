@@ -25,6 +25,7 @@
 #include "schema_search_groups.hpp"
 #include "schema_sessions.hpp"
 #include "schema_sharing.hpp"
+#include "schema_sharing_schedule.hpp"
 #include "schema_social.hpp"
 #include "search_text.hpp"
 
@@ -114,7 +115,8 @@ constexpr std::array migrations{v1,
                                 schema::schema_content2,
                                 schema::schema_oidc,
                                 schema::schema_search_groups,
-                                schema::schema_sessions};
+                                schema::schema_sessions,
+                                schema::schema_sharing_schedule};
 
 error too_new(int found, errc kind) {
   return error(kind, "schema_too_new",

@@ -19,7 +19,10 @@
 //  2. A copy's revision only grows: a delivery whose revision is <= the copy's is stale and
 //     changes nothing, so duplicated and reordered deliveries converge on the newest revision.
 //  3. An accepted copy has a local news row (news_id) carrying source provenance; the row's
-//     audience is the receiver's choice and no delivery ever rewrites it.
+//     audience is the receiver's choice and no delivery ever rewrites it. Its schedule
+//     (published_at, unpublish_at; every revision carries the original's) follows the original:
+//     a delivery rewrites it when the original's schedule changed since the copy's last revision,
+//     so a schedule the receiver set lasts until then; a pending offer is accepted with the newest.
 //  4. A copy with linked=0 ignores every later delivery (content and withdrawal alike): it is
 //     the receiving tenant's own item now. Nothing sets linked back to 1.
 //  5. Only sharing_apply rewrites a linked copy's news content (trigger sharing_copy_read_only
@@ -137,9 +140,9 @@ void ensure_item(db::connection& c, std::int64_t news_id) {
   c.cached("INSERT OR IGNORE INTO sharing_items(news_id) VALUES (?1)").bind(1, news_id).run();
   c.cached(
        "INSERT OR IGNORE INTO sharing_revisions(news_id, revision, title, summary, body,"
-       " author_name, published_at, updated_at, roles_mask, withdrawn, attachments)"
+       " author_name, published_at, updated_at, roles_mask, withdrawn, attachments, unpublish_at)"
        " SELECT n.id, i.revision, n.title, n.summary, n.body, n.author_name, n.published_at,"
-       " n.updated_at, n.roles_mask, n.deleted, n.attachments FROM news n"
+       " n.updated_at, n.roles_mask, n.deleted, n.attachments, n.unpublish_at FROM news n"
        " JOIN sharing_items i ON i.news_id = n.id"
        " WHERE n.id = ?1")
       .bind(1, news_id)
@@ -175,7 +178,7 @@ std::optional<share_payload> load_payload(db::connection& c, std::string_view se
                                           std::int64_t news_id, std::int64_t revision) {
   auto& st = c.cached(
       "SELECT title, summary, body, author_name, published_at, updated_at, roles_mask, withdrawn,"
-      " attachments FROM sharing_revisions WHERE news_id = ?1 AND revision = ?2");
+      " attachments, unpublish_at FROM sharing_revisions WHERE news_id = ?1 AND revision = ?2");
   st.bind_all(news_id, revision);
   if (!st.step()) return std::nullopt;
   share_payload p;
@@ -190,6 +193,7 @@ std::optional<share_payload> load_payload(db::connection& c, std::string_view se
   p.roles = role_names(static_cast<role_mask>(st.int64(6)));
   p.withdrawn = st.int64(7) != 0;
   p.attachments = parse_id_list(st.text(8));
+  p.unpublish_at_ms = st.opt_int64(9);
   st.reset();
   if (!p.withdrawn) p.files = files_for_share(c, self_slug, p.body, p.attachments);
   return p;
@@ -226,7 +230,7 @@ result<std::vector<std::string>> checked_partners(const std::vector<std::string>
 #define SAMVERKA_COPY_COLUMNS                                                              \
   "id, source_slug, source_name, source_news_id, via, status, linked, unlinked_at,"        \
   " unlink_reason, revision, title, summary, body, author_name, published_at, updated_at," \
-  " roles_mask, news_id, received_at, attachments"
+  " roles_mask, news_id, received_at, attachments, unpublish_at"
 
 shared_copy read_copy(const db::statement& st) {
   shared_copy k;
@@ -252,6 +256,7 @@ shared_copy read_copy(const db::statement& st) {
   k.local_news_id = st.opt_int64(17);
   k.received_at_ms = st.int64(18);
   k.news.attachments = parse_id_list(st.text(19));
+  k.news.unpublish_at_ms = st.opt_int64(20);
   return k;
 }
 
@@ -296,12 +301,12 @@ result<std::int64_t> insert_local_news(db::connection& c, const shared_copy& k,
   }
   c.cached(
        "INSERT INTO news(title, summary, body, author_id, author_name, published_at, updated_at,"
-       " roles_mask, all_units, source_slug, source_name, source_news_id, attachments)"
-       " VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")
+       " roles_mask, all_units, source_slug, source_name, source_news_id, attachments,"
+       " unpublish_at) VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")
       .bind_all(k.news.title, k.news.summary, k.news.body, k.news.author_name,
                 k.news.published_at_ms, k.news.updated_at_ms, static_cast<std::int64_t>(a.roles),
                 static_cast<std::int64_t>(a.units.ids.empty()), k.source_slug, k.source_name,
-                k.source_news_id, json_ids(k.news.attachments))
+                k.source_news_id, json_ids(k.news.attachments), k.news.unpublish_at_ms)
       .run();
   const auto id = c.last_insert_rowid();
   write_news_units(c, id, a);
@@ -721,6 +726,7 @@ result<apply_outcome> store::sharing_apply(const share_message& m,
     incoming.news.body = *f->body;
     incoming.news.author_name = m.payload.author_name;
     incoming.news.published_at_ms = m.payload.published_at_ms;
+    incoming.news.unpublish_at_ms = m.payload.unpublish_at_ms;
     incoming.news.updated_at_ms = m.payload.updated_at_ms;
     incoming.news.target.roles = m.payload.roles;
 
@@ -741,8 +747,9 @@ result<apply_outcome> store::sharing_apply(const share_message& m,
       c->cached(
            "INSERT INTO sharing_copies(source_slug, source_news_id, source_name, via, status,"
            " revision, title, summary, body, author_name, published_at, updated_at, roles_mask,"
-           " news_id, received_at, decided_at, decided_by)"
-           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)")
+           " news_id, received_at, decided_at, decided_by, unpublish_at)"
+           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+           " ?18)")
           .bind_all(m.source_slug, m.payload.news_id, incoming.source_name, to_string(m.via),
                     to_string(status), m.payload.revision, incoming.news.title,
                     incoming.news.summary, incoming.news.body, incoming.news.author_name,
@@ -750,7 +757,7 @@ result<apply_outcome> store::sharing_apply(const share_message& m,
                     static_cast<std::int64_t>(mask_of(m.payload.roles)),
                     std::optional<std::int64_t>(), now,
                     accepted ? std::optional<std::int64_t>(now) : std::nullopt,
-                    accepted ? std::string(actor) : std::string())
+                    accepted ? std::string(actor) : std::string(), incoming.news.unpublish_at_ms)
           .run();
       const auto copy_id = c->last_insert_rowid();
       // The files come along as this tenant's own documents; the body points at them (a
@@ -831,14 +838,19 @@ result<apply_outcome> store::sharing_apply(const share_message& m,
       incoming.news.body = std::move(own->body);
       incoming.news.attachments = std::move(own->attachments);
     }
+    // The original's schedule as this copy last received it (a local reschedule of an accepted
+    // copy stays until the original's schedule changes).
+    const bool schedule_changed = incoming.news.published_at_ms != k.news.published_at_ms ||
+                                  incoming.news.unpublish_at_ms != k.news.unpublish_at_ms;
     c->cached(
          "UPDATE sharing_copies SET revision = ?1, title = ?2, summary = ?3, body = ?4,"
          " author_name = ?5, updated_at = ?6, roles_mask = ?7, status = ?8, source_name = ?9,"
-         " attachments = ?11 WHERE id = ?10")
+         " attachments = ?11, published_at = ?12, unpublish_at = ?13 WHERE id = ?10")
         .bind_all(m.payload.revision, incoming.news.title, incoming.news.summary,
                   incoming.news.body, incoming.news.author_name, incoming.news.updated_at_ms,
                   static_cast<std::int64_t>(mask_of(m.payload.roles)), to_string(status),
-                  incoming.source_name, k.id, json_ids(incoming.news.attachments))
+                  incoming.source_name, k.id, json_ids(incoming.news.attachments),
+                  incoming.news.published_at_ms, incoming.news.unpublish_at_ms)
         .run();
     if (k.local_news_id) {
       if (m.payload.withdrawn) {
@@ -853,6 +865,12 @@ result<apply_outcome> store::sharing_apply(const share_message& m,
                       incoming.news.author_name, std::max(now, incoming.news.published_at_ms),
                       incoming.source_name, *k.local_news_id, json_ids(incoming.news.attachments))
             .run();
+        if (schedule_changed)  // unpublished, rescheduled or published now at the source
+          c->cached(
+               "UPDATE news SET published_at = ?1, unpublish_at = ?2 WHERE id = ?3 AND deleted = 0")
+              .bind_all(incoming.news.published_at_ms, incoming.news.unpublish_at_ms,
+                        *k.local_news_id)
+              .run();
       }
     }
     if (m.payload.withdrawn)

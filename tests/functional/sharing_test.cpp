@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -300,6 +301,53 @@ TEST_F(sharing, EditsReachCopiesAndDeletingWithdrawsThem) {
   auto d = distribution(id);
   EXPECT_EQ(d["savsjo"], "withdrawn");
   EXPECT_EQ(d["vetlanda"], "withdrawn");
+}
+
+// An editor's schedule change of an original reaches the partners' linked copies like any edit:
+// unpublishing takes the copy off the partner's feed, rescheduling moves its publication time.
+TEST_F(sharing, ScheduleChangesOfTheOriginalReachLinkedCopies) {
+  auto rfc3339 = [](std::chrono::milliseconds from_now) {
+    const auto t = std::chrono::system_clock::now() + from_now;
+    const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return std::string(buf);
+  };
+  auto copy_of = [&](std::int64_t local) {
+    auto r = srv->get(api("savsjo", "/news/" + std::to_string(local)), as("editor", "savsjo"));
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? r.json().as_object() : json::object{};
+  };
+  auto reader = as("bo", "savsjo");
+
+  auto live = publish_shared("Badet stänger", {{"share_with", json::array{"savsjo"}}});
+  const auto id = live.at("id").as_int64();
+  const auto s = accept("savsjo", id);
+  EXPECT_TRUE(eventually([&] { return titles(reader, "all", "savsjo").count("Badet stänger"); }));
+  auto path = api("eksjo", "/news/" + std::to_string(id));
+  // Unpublished within a second (RFC 3339 in whole seconds, after its publication time).
+  auto r = srv->patch(path, body({{"unpublish_at", rfc3339(1s)}}), as("editor"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(
+      eventually([&] { return titles(reader, "all", "savsjo").count("Badet stänger") == 0; }));
+  EXPECT_EQ(srv->get(api("savsjo", "/news/" + std::to_string(s)), reader).status, 404);
+  EXPECT_EQ(copy_of(s).at("status").as_string(), "unpublished");
+
+  auto later = publish_shared("Nya badet öppnar",
+                              {{"share_with", json::array{"savsjo"}}, {"publish_at", rfc3339(1h)}});
+  const auto id2 = later.at("id").as_int64();
+  const auto s2 = accept("savsjo", id2);
+  EXPECT_EQ(copy_of(s2).at("published_at"), later.at("published_at"));
+  auto moved = srv->patch(api("eksjo", "/news/" + std::to_string(id2)),
+                          body({{"publish_at", rfc3339(2h)}}), as("editor"));
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  const auto when = moved.json().at("published_at");
+  EXPECT_NE(when, later.at("published_at"));
+  EXPECT_TRUE(eventually([&] { return copy_of(s2).at("published_at") == when; }));
+  EXPECT_EQ(copy_of(s2).at("status").as_string(), "scheduled");
+  EXPECT_TRUE(eventually([&] { return distribution(id2)["savsjo"] == "accepted"; }));
 }
 
 TEST_F(sharing, AnUnlinkedCopyIsEditedLocallyAndStopsFollowing) {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <random>
 
+#include "samverka/core/clock.hpp"
 #include "samverka/provisioning/registry.hpp"
 #include "samverka/tenant/pool.hpp"
 #include "samverka/tenant/store.hpp"
@@ -134,6 +135,78 @@ TEST_F(receiver, LinkedCopiesAreReadOnlyUntilUnlinked) {
   EXPECT_EQ(must(s->get_news(ed, n.id)).title, "Lokal rubrik");
 }
 
+// The original's schedule travels with every revision: an accepted linked copy takes on a new
+// publication or unpublication time, a pending offer is accepted with the newest one, and an
+// unlinked copy keeps its own.
+TEST_F(receiver, LinkedCopiesFollowTheOriginalsSchedule) {
+  const auto now = now_ms();
+  must(s->sharing_apply(msg(1)));
+  auto n = must(s->sharing_accept(ed, only_copy().id, std::nullopt));
+  auto titles = [&] {
+    std::vector<std::string> out;
+    for (const auto& i : must(s->list_news(ed, news_scope::all, 50, std::nullopt)).items)
+      out.push_back(i.title);
+    return out;
+  };
+  EXPECT_EQ(titles(), std::vector<std::string>{"Rubrik 1"});
+
+  auto unpublished = msg(2);  // the original unpublished now
+  unpublished.payload.unpublish_at_ms = now;
+  EXPECT_EQ(must(s->sharing_apply(unpublished)), apply_outcome::updated);
+  auto copy = must(s->get_news(ed, n.id));
+  EXPECT_EQ(copy.unpublish_at_ms, now);
+  EXPECT_TRUE(titles().empty());
+  EXPECT_EQ(must(s->sharing_copy_of("eksjo", 7))->news.unpublish_at_ms, now);
+
+  auto rescheduled = msg(3);  // back, and moved to a later publication
+  rescheduled.payload.published_at_ms = now + 3'600'000;
+  EXPECT_EQ(must(s->sharing_apply(rescheduled)), apply_outcome::updated);
+  copy = must(s->get_news(ed, n.id));
+  EXPECT_EQ(copy.published_at_ms, now + 3'600'000);
+  EXPECT_FALSE(copy.unpublish_at_ms);
+  EXPECT_TRUE(titles().empty());  // scheduled: not yet in the feed
+
+  // An edit that leaves the original's schedule as it was keeps the receiver's own schedule.
+  news_patch local;
+  local.publish_at_ms = std::optional<std::int64_t>();  // the receiver publishes its copy now
+  must(s->update_news(ed, n.id, local));
+  auto edited = msg(4);
+  edited.payload.published_at_ms = now + 3'600'000;
+  EXPECT_EQ(must(s->sharing_apply(edited)), apply_outcome::updated);
+  copy = must(s->get_news(ed, n.id));
+  EXPECT_EQ(copy.title, "Rubrik 4");
+  EXPECT_LE(copy.published_at_ms, now_ms());
+  EXPECT_EQ(titles(), std::vector<std::string>{"Rubrik 4"});
+
+  // Unlinked: the copy keeps its schedule, whatever the original does.
+  must(s->sharing_unlink(ed, n.id));
+  auto gone = msg(5);
+  gone.payload.unpublish_at_ms = now;
+  EXPECT_EQ(must(s->sharing_apply(gone)), apply_outcome::detached);
+  EXPECT_FALSE(must(s->get_news(ed, n.id)).unpublish_at_ms);
+  EXPECT_EQ(titles(), std::vector<std::string>{"Rubrik 4"});
+}
+
+TEST_F(receiver, APendingOfferIsAcceptedWithTheNewestSchedule) {
+  const auto now = now_ms();
+  auto scheduled = msg(1);
+  scheduled.payload.published_at_ms = now + 3'600'000;
+  must(s->sharing_apply(scheduled));
+  auto moved = msg(2);
+  moved.payload.published_at_ms = now + 7'200'000;
+  moved.payload.unpublish_at_ms = now + 10'800'000;
+  EXPECT_EQ(must(s->sharing_apply(moved)), apply_outcome::updated);
+  auto k = only_copy();
+  EXPECT_EQ(k.status, copy_status::pending);
+  EXPECT_EQ(k.news.published_at_ms, now + 7'200'000);
+  auto n = must(s->sharing_accept(ed, k.id, std::nullopt));
+  EXPECT_EQ(n.published_at_ms, now + 7'200'000);
+  EXPECT_EQ(n.unpublish_at_ms, now + 10'800'000);
+  n = must(s->get_news(ed, n.id));
+  EXPECT_EQ(n.published_at_ms, now + 7'200'000);
+  EXPECT_EQ(n.unpublish_at_ms, now + 10'800'000);
+}
+
 TEST_F(receiver, PolicyAcceptsAutomaticallyAndDeclineIsRecorded) {
   must(s->sharing_apply(msg(1, false, 1)));
   must(s->set_accept_policy("eksjo", accept_policy::automatic, "admin@savsjo.se"));
@@ -233,6 +306,51 @@ TEST_F(relay, DeliversEditsAndWithdrawalsAndRetriesSuspendedReceivers) {
   EXPECT_EQ(svc->deliver("eksjo", false), 1u);
   expect_error(dst->get_news(ed_savsjo, local.id), errc::not_found);
   EXPECT_EQ(svc->deliver("eksjo", true), 0u);  // nothing left
+}
+
+// Schedule edits of an original are revisions like text edits: the relay delivers them, and the
+// partner's linked copy leaves the feed (or moves its publication) with the original.
+TEST_F(relay, ScheduleChangesReachLinkedCopies) {
+  auto src = must(open("eksjo"));
+  auto dst = must(open("savsjo"));
+  const auto hour = std::int64_t{3'600'000};
+  auto in_feed = [&](std::int64_t id) {
+    for (const auto& i : must(dst->list_news(ed_savsjo, news_scope::all, 50, std::nullopt)).items)
+      if (i.id == id) return true;
+    return false;
+  };
+  news_draft live{"Simhallen stänger", "", "<p>x</p>", {}, std::nullopt, std::nullopt, {}};
+  auto a = must(src->create_shared_news(ed_eksjo, live, {"savsjo"}, false));
+  news_draft later{"Ny simhall", "", "<p>y</p>", {}, now_ms() + hour, std::nullopt, {}};
+  auto b = must(src->create_shared_news(ed_eksjo, later, {"savsjo"}, false));
+  EXPECT_EQ(svc->deliver("eksjo", false), 2u);
+  auto copy_a = must(
+      dst->sharing_accept(ed_savsjo, must(dst->sharing_copy_of("eksjo", a.id))->id, std::nullopt));
+  auto copy_b = must(
+      dst->sharing_accept(ed_savsjo, must(dst->sharing_copy_of("eksjo", b.id))->id, std::nullopt));
+  EXPECT_TRUE(in_feed(copy_a.id));
+  EXPECT_FALSE(in_feed(copy_b.id));
+  EXPECT_EQ(copy_b.published_at_ms, b.published_at_ms);
+
+  news_patch unpublish;  // now
+  unpublish.unpublish_at_ms = std::optional<std::int64_t>(now_ms());
+  must(src->update_news(ed_eksjo, a.id, unpublish));
+  news_patch reschedule;
+  const auto moved = now_ms() + 2 * hour;
+  reschedule.publish_at_ms = std::optional<std::int64_t>(moved);
+  must(src->update_news(ed_eksjo, b.id, reschedule));
+  EXPECT_EQ(svc->deliver("eksjo", false), 2u);
+  EXPECT_FALSE(in_feed(copy_a.id));
+  EXPECT_TRUE(must(dst->get_news(ed_savsjo, copy_a.id)).unpublish_at_ms);
+  EXPECT_EQ(must(dst->get_news(ed_savsjo, copy_b.id)).published_at_ms, moved);
+  for (const auto& e : must(src->distribution(ed_eksjo, a.id)))
+    EXPECT_EQ(e.delivered_revision, e.revision);
+
+  news_patch publish_now;  // a scheduled original published at once: the copy appears too
+  publish_now.publish_at_ms = std::optional<std::int64_t>();
+  must(src->update_news(ed_eksjo, b.id, publish_now));
+  EXPECT_EQ(svc->deliver("eksjo", false), 1u);
+  EXPECT_TRUE(in_feed(copy_b.id));
 }
 
 TEST_F(relay, BorrowsOnlyFromPartnersAndOnlyShareableItems) {

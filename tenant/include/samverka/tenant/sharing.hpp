@@ -64,6 +64,7 @@ struct share_payload {
   std::string body;  // sanitised by the source; the receiver sanitises again
   std::string author_name;
   std::int64_t published_at_ms = 0;
+  std::optional<std::int64_t> unpublish_at_ms;  // the original's schedule (nullopt: never)
   std::int64_t updated_at_ms = 0;
   std::vector<std::string> roles;  // the original's role targeting (names mean the same everywhere)
   bool withdrawn = false;          // the original was deleted or withdrawn
