@@ -491,26 +491,6 @@ http_response tenant_mover::move(const std::string& slug, const http_request& re
   bool target_touched = false;
   bool fenced = false;
 
-  // Any failure before the switch: the target discards, placement is ours again, writes resume.
-  // Called only once the target cannot claim the tenant: before the activation was sent, or
-  // after this node consumed the fence (or the target confirmed the abort).
-  const auto fail = [&](const error& e) -> http_response {
-    if (fenced) (void)cluster::settle_move_fence(redis_, slug, move_id, to);  // tidy: drop it
-    if (target_touched) {
-      auto a = post_node(**url, std::string(import_internal_prefix) + move_id + "/abort", "{}");
-      if (!a)
-        log_event("warn", "tenant move: abort not confirmed by the target",
-                  {{"tenant", slug}, {"to", to}});
-    }
-    // Resumed inside the publication: while paused the registrar holds the slug (neither
-    // claims nor releases it), so the claim is written again only now.
-    if (auto p = publish_([&] { gate_.resume(slug); }, nullptr); !p)
-      log_event("warn", "tenant move: cannot re-register", {{"detail", p.err().message}});
-    log_event("warn", "tenant move failed",
-              {{"tenant", slug}, {"to", to}, {"code", e.code}, {"detail", e.message}});
-    return error_response(e.kind == errc::internal ? 500 : http_status(e), e.code, e.message);
-  };
-
   // The outcome cannot be settled (the target and Redis unreachable): resuming writes here could
   // give the tenant two owners, so it stays paused (held out of this node's placement) until an
   // operator has checked; DATA/leaving/SLUG keeps it unserved across a restart (constructor).
@@ -529,6 +509,31 @@ http_response tenant_mover::move(const std::string& slug, const http_request& re
                           "the move of '" + slug + "' to " + to + " could not be settled (" +
                               detail + "); the tenant stays paused on " + cfg_.node_id +
                               "; check placement in Redis");
+  };
+
+  // Any failure before the switch: the target discards, placement is ours again, writes resume.
+  // Called only once the target cannot claim the tenant: before the activation was sent, or
+  // after this node consumed the fence (or the target confirmed the abort).
+  const auto fail = [&](const error& e) -> http_response {
+    if (fenced) {  // drop the fence; if the target consumed it, it owns the tenant now
+      auto settled = cluster::settle_move_fence(redis_, slug, move_id, to);
+      if (settled && *settled == cluster::fence_outcome::committed)
+        return undecided("node " + to + " took the tenant over while this node gave up (" +
+                         e.message + ")");
+    }
+    if (target_touched) {
+      auto a = post_node(**url, std::string(import_internal_prefix) + move_id + "/abort", "{}");
+      if (!a)
+        log_event("warn", "tenant move: abort not confirmed by the target",
+                  {{"tenant", slug}, {"to", to}});
+    }
+    // Resumed inside the publication: while paused the registrar holds the slug (neither
+    // claims nor releases it), so the claim is written again only now.
+    if (auto p = publish_([&] { gate_.resume(slug); }, nullptr); !p)
+      log_event("warn", "tenant move: cannot re-register", {{"detail", p.err().message}});
+    log_event("warn", "tenant move failed",
+              {{"tenant", slug}, {"to", to}, {"code", e.code}, {"detail", e.message}});
+    return error_response(e.kind == errc::internal ? 500 : http_status(e), e.code, e.message);
   };
 
   std::vector<provisioning::remote_partnership> staying;  // local partners: they stay here
