@@ -107,7 +107,9 @@ result<void> node_registration::write_all(const node_facts& facts) {
   // Commits of moves to this node: each claim consumes its move's fence (claim_script).
   std::vector<std::pair<std::size_t, std::string>> claims;  // (index in EXEC's reply, slug)
   for (const auto& [slug, move_id] : facts.handover) {
-    if (!facts.slugs.contains(slug)) continue;
+    if (!facts.slugs.contains(slug))
+      return error(errc::internal, "handover_not_held",
+                   "a move's claim of '" + slug + "' without the tenant among this node's");
     claims.emplace_back(cmds.size() - 1, slug);  // queued after MULTI: EXEC reply index
     cmds.push_back({"EVAL", std::string(claim_script), "2", std::string(placement_key),
                     move_fence_key(slug), slug, move_id, id_});

@@ -329,6 +329,16 @@ tenant_mover::tenant_mover(app& a, move_gate& gate, config cfg)
   for (fs::directory_iterator it(leaving, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string slug = it->path().filename().string();
     if (!valid_slug(slug)) continue;
+    // The move's fence settles it if Redis still holds it: consumed here, the target can no
+    // longer claim the tenant, so it is served here again.
+    std::string move_id, to;
+    std::ifstream(it->path()) >> move_id >> to;
+    if (!move_id.empty() && cluster::valid_node_id(to))
+      if (auto f = cluster::settle_move_fence(redis_, slug, move_id, to);
+          f && *f == cluster::fence_outcome::aborted) {
+        remove_quietly(it->path());
+        continue;
+      }
     auto owner = redis_hget(cluster::placement_key, slug);
     if (owner && *owner && **owner == cfg_.node_id) {
       remove_quietly(it->path());
@@ -385,7 +395,7 @@ std::optional<http_response> tenant_mover::handle(const http_request& req) {
       if (!valid_move_id(id)) return error_response(400, "invalid_move", "malformed move id");
       if (verb == "part") return receive_part(id, req);
       if (verb == "activate") return activate(id, req);
-      if (verb == "abort") return abort(id);
+      if (verb == "abort") return abort(id, req);
       return error_response(404, "not_found", "no such endpoint");
     }
     auto rest = path.substr(tenants_internal_prefix.size());
@@ -408,14 +418,14 @@ result<std::optional<std::string>> tenant_mover::redis_hget(std::string_view key
 }
 
 result<http_response> tenant_mover::post_node(const std::string& url, const std::string& path,
-                                              std::string body) {
+                                              std::string body, std::chrono::milliseconds timeout) {
   http_request req;
   req.method = "POST";
   req.target = path;
   req.host = host_of(url);
   req.headers.emplace_back("content-type", "application/json");
   req.body = std::move(body);
-  return upstream_.forward(url, req, {{std::string(key_header), cfg_.cluster_key}});
+  return upstream_.forward(url, req, {{std::string(key_header), cfg_.cluster_key}}, timeout);
 }
 
 result<void> tenant_mover::send_archive(const std::string& url, const std::string& move_id,
@@ -514,15 +524,20 @@ http_response tenant_mover::move(const std::string& slug, const http_request& re
   // Any failure before the switch: the target discards, placement is ours again, writes resume.
   // Called only once the target cannot claim the tenant: before the activation was sent, or
   // after this node consumed the fence (or the target confirmed the abort).
-  const auto fail = [&](const error& e) -> http_response {
+  const std::string abort_body = json::serialize(json::object{{"slug", slug}});
+  const auto fail = [&](const error& e, bool target_discarded = false) -> http_response {
     if (fenced) {  // drop the fence; if the target consumed it, it owns the tenant now
       auto settled = cluster::settle_move_fence(redis_, slug, move_id, to);
-      if (settled && *settled == cluster::fence_outcome::committed)
+      if (settled && *settled == cluster::fence_outcome::committed && !target_discarded)
         return undecided("node " + to + " took the tenant over while this node gave up (" +
                          e.message + ")");
     }
-    if (target_touched) {
-      auto a = post_node(**url, std::string(import_internal_prefix) + move_id + "/abort", "{}");
+    if (target_touched && !target_discarded) {
+      auto a =
+          post_node(**url, std::string(import_internal_prefix) + move_id + "/abort", abort_body);
+      if (a && a->status == 409)  // it activated after all (e.g. a target ignoring fences)
+        return undecided("node " + to + " activated the tenant while this node gave up (" +
+                         e.message + ")");
       if (!a)
         log_event("warn", "tenant move: abort not confirmed by the target",
                   {{"tenant", slug}, {"to", to}});
@@ -563,7 +578,12 @@ http_response tenant_mover::move(const std::string& slug, const http_request& re
         partners.push_back(json::object{{"slug", r.remote}, {"name", r.remote_name}});
 
     // The fence: the target can claim the tenant only while Redis holds this move's id there.
-    if (auto f = redis_.command({"SET", cluster::move_fence_key(slug), move_id}); !f)
+    if (auto f =
+            redis_.command({"SET", cluster::move_fence_key(slug), move_id, "PX",
+                            std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               limits::move_fence_ttl)
+                                               .count())});
+        !f)
       return fail(error(errc::unavailable, "redis_unavailable",
                         "cannot write the move's fence: " + f.err().message));
     fenced = true;
@@ -577,51 +597,54 @@ http_response tenant_mover::move(const std::string& slug, const http_request& re
                      {"bytes", static_cast<std::int64_t>(fs::file_size(archive))},
                      {"budget_ms", budget},
                      {"partners", std::move(partners)}};
+    // The activation answers once the import is in: allow it the move's whole remaining budget.
     auto res = post_node(**url, std::string(import_internal_prefix) + move_id + "/activate",
-                         json::serialize(act));
+                         json::serialize(act),
+                         std::chrono::milliseconds(budget) + limits::move_settle_margin);
     bool committed = false;
     if (res && res->status == 200) {
       committed = true;
     } else {
-      // Refused, or no answer (the target may still be activating): settle against the fence
-      // now. Consuming it makes the target's claim impossible; finding it consumed with
-      // placement naming the target means the move committed and only the answer was lost.
+      // Refused, or no answer (the target may still be activating). First the fence: consuming
+      // it makes the target's claim impossible, so the move is over. Otherwise (the target
+      // consumed it, Redis lost it, or Redis cannot be reached) the target's own word decides:
+      // its abort waits for a running activation and answers 409 once one went through, 200
+      // once it holds nothing (a claim of its that reached placement is then overwritten by
+      // this node's registration).
       const auto refused_error = [&] {
         return res ? error(errc::unavailable, "target_refused",
                            "node " + to + " refused the import: " + node_error(*res))
                    : error(errc::unavailable, "target_unavailable",
                            "node " + to + " did not confirm the import");
       };
+      const auto ask_abort = [&] {
+        return post_node(**url, std::string(import_internal_prefix) + move_id + "/abort",
+                         abort_body);
+      };
+      const auto clear = [](const result<http_response>& a) {
+        return a && (a->status == 200 || a->status == 409);
+      };
       auto settled = cluster::settle_move_fence(redis_, slug, move_id, to);
-      if (settled && *settled == cluster::fence_outcome::committed) {
-        committed = true;
-      } else if (settled && *settled == cluster::fence_outcome::aborted) {
-        return fail(refused_error());  // the abort tells the target to discard its copy
+      if (settled && *settled == cluster::fence_outcome::aborted) return fail(refused_error());
+      auto a = ask_abort();
+      if (!clear(a)) {
+        // No clear answer yet: the target claims only within its budget; after it, ask both
+        // again.
+        std::this_thread::sleep_until(deadline + limits::move_settle_margin);
+        settled = cluster::settle_move_fence(redis_, slug, move_id, to);
+        if (settled && *settled == cluster::fence_outcome::aborted) return fail(refused_error());
+        a = ask_abort();
+      }
+      if (a && a->status == 409) {
+        committed = true;  // activated after all
+      } else if (a && a->status == 200) {
+        target_touched = false;
+        return fail(refused_error(), /*target_discarded=*/true);
+      } else if (settled && *settled == cluster::fence_outcome::committed) {
+        committed = true;  // the target cannot be asked, but it consumed the fence and claimed
       } else {
-        // The fence is gone (Redis lost it) or Redis cannot be reached: the target decides.
-        // Its abort waits for a running activation and answers 409 once one went through.
-        auto a = post_node(**url, std::string(import_internal_prefix) + move_id + "/abort", "{}");
-        if (!a && !settled) {
-          // Neither answers yet: the target publishes only within its budget; after it, try
-          // both once more.
-          std::this_thread::sleep_until(deadline + limits::move_settle_margin);
-          settled = cluster::settle_move_fence(redis_, slug, move_id, to);
-          if (settled && *settled == cluster::fence_outcome::committed) committed = true;
-          if (settled && *settled == cluster::fence_outcome::aborted) return fail(refused_error());
-          if (!committed)
-            a = post_node(**url, std::string(import_internal_prefix) + move_id + "/abort", "{}");
-        }
-        if (!committed) {
-          if (a && a->status == 409) {
-            committed = true;  // activated after all
-          } else if (a && a->status == 200) {
-            target_touched = false;  // discarded there, and it cannot activate any more
-            return fail(refused_error());
-          } else {
-            return undecided(settled ? "node " + to + " did not answer, nor confirm an abort"
-                                     : "neither node " + to + " nor Redis can be reached");
-          }
-        }
+        return undecided(settled ? "node " + to + " did not answer, nor confirm an abort"
+                                 : "neither node " + to + " nor Redis can be reached");
       }
     }
   } catch (const std::exception& e) {
@@ -833,17 +856,40 @@ http_response tenant_mover::activate(const std::string& move_id, const http_requ
     // The commit point: placement names this node. Unhidden only inside the publication, so the
     // registrar's own sync cannot publish the tenant before (or after a failed) commit.
     // The claim consumes the move's fence: refused if the source has given the move up.
-    auto pub = publish_(
-        [&] {
-          gate_.unhide(slug);
-          gate_.set_handover(slug, move_id);
-        },
-        [&] { gate_.hide(slug); });
-    gate_.clear_handover(slug);
+    const auto claim = [&] {
+      auto r = publish_(
+          [&] {
+            gate_.unhide(slug);
+            gate_.set_handover(slug, move_id);
+          },
+          [&] { gate_.hide(slug); });
+      gate_.clear_handover(slug);
+      return r;
+    };
+    auto pub = claim();
+    // A failure other than the fence may come after the claim went through (only its answer
+    // lost): try again (a claim is a no-op success once placement names this node).
+    while (!pub && pub.err().code != "move_fenced" && clock_type::now() < deadline) {
+      std::this_thread::sleep_for(limits::move_claim_retry);
+      pub = claim();
+    }
     if (!pub && pub.err().code == "move_fenced")
       return fail(409, "move_fenced", "the source gave this move up; the tenant stays there");
-    if (!pub)
-      return fail(503, "redis_unavailable", "cannot publish placement: " + pub.err().message);
+    if (!pub) {
+      // Still unknown whether the claim reached Redis: nothing is deleted. The copy stays
+      // hidden here (DATA/arriving keeps it so across a restart) and unclaimed; the source,
+      // told by its abort that this node holds nothing, keeps serving the tenant and writes its
+      // own claim again.
+      in->state = incoming::phase::aborted;
+      remove_quietly(in->archive);
+      log_event("error", "tenant move: arrival not published; the copy stays hidden here",
+                {{"tenant", slug},
+                 {"detail", pub.err().message},
+                 {"action", "check which node serves it; then `samverkactl tenant delete " + slug +
+                                " --yes` here"}});
+      return error_response(503, "redis_unavailable",
+                            "cannot publish placement: " + pub.err().message);
+    }
   } catch (const std::exception& e) {
     return fail(500, "internal", std::string("unexpected: ") + e.what());
   }
@@ -855,9 +901,22 @@ http_response tenant_mover::activate(const std::string& move_id, const http_requ
   return json_response(200, json::object{{"tenant", slug}, {"node", cfg_.node_id}});
 }
 
-http_response tenant_mover::abort(const std::string& move_id) {
+http_response tenant_mover::abort(const std::string& move_id, const http_request& req) {
   auto in = find_incoming(move_id);
-  if (!in) return json_response(200, json::object{{"aborted", true}});
+  if (!in) {
+    // Unknown here (e.g. this node restarted): it holds nothing of the move unless it serves the
+    // tenant the source names (then the move went through before the restart).
+    json::error_code jec;
+    const auto v = json::parse(req.body, jec);
+    const auto* o = !jec && v.is_object() ? &v.as_object() : nullptr;
+    const auto* s = o ? o->if_contains("slug") : nullptr;
+    if (s && s->is_string() && valid_slug(s->as_string())) {
+      const std::string slug(s->as_string());
+      if (app_.directory().registry().get_tenant(slug) && !gate_.unregistered(slug))
+        return error_response(409, "already_active", "this node serves the tenant");
+    }
+    return json_response(200, json::object{{"aborted", true}});
+  }
   {
     std::lock_guard lock(in->mu);  // waits for a running activation
     if (in->state == incoming::phase::active)

@@ -88,6 +88,12 @@ inline constexpr std::size_t move_part_bytes = 32 * 1024 * 1024;
 // activation whose answer was lost: a target publishes only before the deadline, and the
 // Redis write itself is bounded by the connect and command timeouts (1.5 s).
 inline constexpr auto move_settle_margin = 2s;
+// The move's fence in Redis expires after this (a source that crashed mid-move leaves none
+// behind for long); an expired fence only makes a late claim impossible, which is safe.
+inline constexpr auto move_fence_ttl = 10min;
+// A target whose claim could not be written (Redis unreachable) tries again this often until
+// the move's deadline: the claim may have gone through with only its answer lost.
+inline constexpr auto move_claim_retry = 200ms;
 // Moves being received at once by one node; each holds a staging archive on disk.
 inline constexpr std::size_t max_incoming_moves = 4;
 }  // namespace limits
@@ -211,12 +217,13 @@ class tenant_mover {
   result<void> send_archive(const std::string& url, const std::string& move_id,
                             const std::filesystem::path& archive,
                             std::chrono::steady_clock::time_point deadline);
-  result<http_response> post_node(const std::string& url, const std::string& path,
-                                  std::string body);
+  result<http_response> post_node(
+      const std::string& url, const std::string& path, std::string body,
+      std::chrono::milliseconds timeout = gateway::limits::upstream_response_timeout);
   // Target side.
   http_response receive_part(const std::string& move_id, const http_request& req);
   http_response activate(const std::string& move_id, const http_request& req);
-  http_response abort(const std::string& move_id);
+  http_response abort(const std::string& move_id, const http_request& req);
   std::shared_ptr<incoming> find_incoming(const std::string& move_id);
   void drop_incoming(const std::string& move_id);
   result<std::optional<std::string>> redis_hget(std::string_view key, std::string_view field);

@@ -341,6 +341,15 @@ TEST_F(ClusterMoveTest, AnActivationWithoutItsFenceClaimsNothing) {
   EXPECT_EQ(moved.exit_code, 0) << moved.err;
   EXPECT_EQ(redis_hget("samverka:placement", "eksjo"), "node-b");
   EXPECT_EQ(redis_command(redis_->port(), {"EXISTS", "samverka:move:eksjo"}), ":0\r\n");
+  // Asked to abort a move it does not know (as after a restart), a node says whether it serves
+  // the tenant named: then the move went through (409), else it holds nothing (200).
+  request abort = part;
+  abort.target = "/internal/v1/tenants/import/unknown-move-0001/abort";
+  abort.headers["content-type"] = "application/json";
+  abort.body = body({{"slug", "eksjo"}});
+  EXPECT_EQ(node_b_->send(abort).status, 409);
+  abort.body = body({{"slug", "hultsfred"}});
+  EXPECT_EQ(node_b_->send(abort).status, 200);
 }
 
 TEST_F(ClusterMoveTest, BadInputsChangeNothing) {
