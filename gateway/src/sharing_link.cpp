@@ -118,7 +118,8 @@ result<tenant::share_message> message_from(const json::object& o) {
   m.payload.body = str(p, "body");
   m.payload.author_name = str(p, "author_name");
   m.payload.published_at_ms = num(p, "published_at_ms");
-  m.payload.unpublish_at_ms = opt_num(p, "unpublish_at_ms");  // absent from older nodes: never
+  m.payload.unpublish_at_ms = opt_num(p, "unpublish_at_ms");
+  m.payload.schedule_known = p.contains("unpublish_at_ms");  // absent from older nodes
   m.payload.updated_at_ms = num(p, "updated_at_ms");
   for (const auto& r : arr(p, "roles"))
     if (r.is_string()) m.payload.roles.emplace_back(r.as_string());

@@ -9,8 +9,10 @@
 //    when the original's changed (a schedule the receiver set on its copy survives text edits).
 //  - sharing_news_changed also fires on published_at and unpublish_at (dropped and created again:
 //    a trigger cannot be altered).
+//  - sharing_copies.schedule_synced: whether the stored schedule is the original's as delivered
+//    (copies from before this migration start at 0, see below).
 //  - Not caught up: a schedule set on an original before this migration reaches its copies with
-//    the original's next revision (any edit), as every snapshot carries the current schedule.
+//    the original's second revision after it (the first one records the schedule).
 #pragma once
 
 #include <string_view>
@@ -20,6 +22,10 @@ namespace samverka::tenant::schema {
 inline constexpr std::string_view schema_sharing_schedule = R"sql(
 ALTER TABLE sharing_revisions ADD COLUMN unpublish_at INTEGER;
 ALTER TABLE sharing_copies ADD COLUMN unpublish_at INTEGER;
+-- 0 for copies received before this version: their published_at is the first delivery's and
+-- unpublish_at unknown, so the next delivery records the original's schedule without applying
+-- it (it cannot tell the original's change from the receiver's own); 1 from then on.
+ALTER TABLE sharing_copies ADD COLUMN schedule_synced INTEGER NOT NULL DEFAULT 0;
 
 DROP TRIGGER sharing_news_changed;
 CREATE TRIGGER sharing_news_changed

@@ -230,7 +230,7 @@ result<std::vector<std::string>> checked_partners(const std::vector<std::string>
 #define SAMVERKA_COPY_COLUMNS                                                              \
   "id, source_slug, source_name, source_news_id, via, status, linked, unlinked_at,"        \
   " unlink_reason, revision, title, summary, body, author_name, published_at, updated_at," \
-  " roles_mask, news_id, received_at, attachments, unpublish_at"
+  " roles_mask, news_id, received_at, attachments, unpublish_at, schedule_synced"
 
 shared_copy read_copy(const db::statement& st) {
   shared_copy k;
@@ -257,6 +257,7 @@ shared_copy read_copy(const db::statement& st) {
   k.received_at_ms = st.int64(18);
   k.news.attachments = parse_id_list(st.text(19));
   k.news.unpublish_at_ms = st.opt_int64(20);
+  k.schedule_synced = st.int64(21) != 0;
   return k;
 }
 
@@ -747,9 +748,9 @@ result<apply_outcome> store::sharing_apply(const share_message& m,
       c->cached(
            "INSERT INTO sharing_copies(source_slug, source_news_id, source_name, via, status,"
            " revision, title, summary, body, author_name, published_at, updated_at, roles_mask,"
-           " news_id, received_at, decided_at, decided_by, unpublish_at)"
+           " news_id, received_at, decided_at, decided_by, unpublish_at, schedule_synced)"
            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-           " ?18)")
+           " ?18, ?19)")
           .bind_all(m.source_slug, m.payload.news_id, incoming.source_name, to_string(m.via),
                     to_string(status), m.payload.revision, incoming.news.title,
                     incoming.news.summary, incoming.news.body, incoming.news.author_name,
@@ -757,7 +758,8 @@ result<apply_outcome> store::sharing_apply(const share_message& m,
                     static_cast<std::int64_t>(mask_of(m.payload.roles)),
                     std::optional<std::int64_t>(), now,
                     accepted ? std::optional<std::int64_t>(now) : std::nullopt,
-                    accepted ? std::string(actor) : std::string(), incoming.news.unpublish_at_ms)
+                    accepted ? std::string(actor) : std::string(), incoming.news.unpublish_at_ms,
+                    static_cast<std::int64_t>(m.payload.schedule_known))
           .run();
       const auto copy_id = c->last_insert_rowid();
       // The files come along as this tenant's own documents; the body points at them (a
@@ -839,18 +841,25 @@ result<apply_outcome> store::sharing_apply(const share_message& m,
       incoming.news.attachments = std::move(own->attachments);
     }
     // The original's schedule as this copy last received it (a local reschedule of an accepted
-    // copy stays until the original's schedule changes).
-    const bool schedule_changed = incoming.news.published_at_ms != k.news.published_at_ms ||
-                                  incoming.news.unpublish_at_ms != k.news.unpublish_at_ms;
+    // copy stays until the original's schedule changes). A sender that does not deliver
+    // schedules (an older node) leaves the stored unpublish_at alone; a copy stored before
+    // schedules were delivered records this one without applying it (it cannot tell the
+    // original's change from the receiver's own).
+    if (!m.payload.schedule_known) incoming.news.unpublish_at_ms = k.news.unpublish_at_ms;
+    const bool schedule_changed = k.schedule_synced && m.payload.schedule_known &&
+                                  (incoming.news.published_at_ms != k.news.published_at_ms ||
+                                   incoming.news.unpublish_at_ms != k.news.unpublish_at_ms);
     c->cached(
          "UPDATE sharing_copies SET revision = ?1, title = ?2, summary = ?3, body = ?4,"
          " author_name = ?5, updated_at = ?6, roles_mask = ?7, status = ?8, source_name = ?9,"
-         " attachments = ?11, published_at = ?12, unpublish_at = ?13 WHERE id = ?10")
+         " attachments = ?11, published_at = ?12, unpublish_at = ?13, schedule_synced = ?14"
+         " WHERE id = ?10")
         .bind_all(m.payload.revision, incoming.news.title, incoming.news.summary,
                   incoming.news.body, incoming.news.author_name, incoming.news.updated_at_ms,
                   static_cast<std::int64_t>(mask_of(m.payload.roles)), to_string(status),
                   incoming.source_name, k.id, json_ids(incoming.news.attachments),
-                  incoming.news.published_at_ms, incoming.news.unpublish_at_ms)
+                  incoming.news.published_at_ms, incoming.news.unpublish_at_ms,
+                  static_cast<std::int64_t>(k.schedule_synced || m.payload.schedule_known))
         .run();
     if (k.local_news_id) {
       if (m.payload.withdrawn) {

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "samverka/core/clock.hpp"
+#include "samverka/db/sqlite.hpp"
 #include "samverka/provisioning/registry.hpp"
 #include "samverka/tenant/pool.hpp"
 #include "samverka/tenant/store.hpp"
@@ -185,6 +186,37 @@ TEST_F(receiver, LinkedCopiesFollowTheOriginalsSchedule) {
   EXPECT_EQ(must(s->sharing_apply(gone)), apply_outcome::detached);
   EXPECT_FALSE(must(s->get_news(ed, n.id)).unpublish_at_ms);
   EXPECT_EQ(titles(), std::vector<std::string>{"Rubrik 4"});
+}
+
+TEST_F(receiver, SchedulesFromOlderSendersOrOlderCopiesAreNotForcedOnTheReceiver) {
+  const auto now = now_ms();
+  must(s->sharing_apply(msg(1)));
+  auto n = must(s->sharing_accept(ed, only_copy().id, std::nullopt));
+  // The receiver takes its copy off the feed.
+  news_patch local;
+  local.unpublish_at_ms = std::optional<std::int64_t>(now);
+  must(s->update_news(ed, n.id, local));
+  // A sender that does not deliver schedules (an older node): its missing unpublish_at is not
+  // "never", and the receiver's own choice stays.
+  auto old_sender = msg(2);
+  old_sender.payload.published_at_ms = now - 60'000;
+  old_sender.payload.schedule_known = false;
+  EXPECT_EQ(must(s->sharing_apply(old_sender)), apply_outcome::updated);
+  EXPECT_EQ(must(s->get_news(ed, n.id)).unpublish_at_ms, now);
+  // A copy stored before schedules were delivered: the first delivery that carries one only
+  // records it; the next change of the original's schedule is applied.
+  db::connection(dir.path() / "savsjo" / "tenant.sqlite", db::connection::mode::read_write, 5000)
+      .exec("UPDATE sharing_copies SET schedule_synced = 0");
+  auto first = msg(3);
+  first.payload.published_at_ms = now - 120'000;
+  EXPECT_EQ(must(s->sharing_apply(first)), apply_outcome::updated);
+  EXPECT_EQ(must(s->get_news(ed, n.id)).unpublish_at_ms, now);
+  auto rescheduled = msg(4);
+  rescheduled.payload.published_at_ms = now - 180'000;
+  EXPECT_EQ(must(s->sharing_apply(rescheduled)), apply_outcome::updated);
+  const auto copy = must(s->get_news(ed, n.id));
+  EXPECT_EQ(copy.published_at_ms, now - 180'000);
+  EXPECT_FALSE(copy.unpublish_at_ms);
 }
 
 TEST_F(receiver, APendingOfferIsAcceptedWithTheNewestSchedule) {

@@ -65,6 +65,9 @@ struct share_payload {
   std::string author_name;
   std::int64_t published_at_ms = 0;
   std::optional<std::int64_t> unpublish_at_ms;  // the original's schedule (nullopt: never)
+  // False when the sender predates schedules in deliveries (a node of an older version): then
+  // unpublish_at_ms means nothing and the copy's schedule is left as it is.
+  bool schedule_known = true;
   std::int64_t updated_at_ms = 0;
   std::vector<std::string> roles;  // the original's role targeting (names mean the same everywhere)
   bool withdrawn = false;          // the original was deleted or withdrawn
@@ -114,6 +117,9 @@ struct shared_copy {
   // content with the original's id and role targeting.
   news_item news;
   std::optional<std::int64_t> local_news_id;
+  // The stored schedule is the original's as delivered (false for copies received before
+  // schedules were delivered: their stored published_at is that of the first delivery).
+  bool schedule_synced = true;
 };
 
 // The source's view of one partner's copy of an original (GET .../distribution).
