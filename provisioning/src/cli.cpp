@@ -276,7 +276,9 @@ void search_optimize(context& c, const std::vector<std::string>& slugs) {
   json::array out;
   std::vector<std::vector<std::string>> rows;
   for (const auto& slug : todo) {
-    auto store = c.store(slug);
+    // Opened directly: an index merge ends no session (c.store would have them re-synced).
+    auto t = take(c.r().get_tenant(slug));
+    auto store = take(tenant::store::open(t.slug, tenant::pool::tenant_dir(c.data_dir, t.slug)));
     const auto started = std::chrono::steady_clock::now();
     const auto segments = take(store->optimize_search_index());
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -153,15 +153,45 @@ void index_person_extra(db::connection& c, std::int64_t user_id, std::string_vie
 
 }  // namespace detail
 
+namespace {
+// Index pages one step of the merge writes: a step is one short write transaction, so the
+// server's writers to the tenant wait milliseconds, not the seconds a whole 'optimize' of a large
+// index holds the write lock (its busy timeout would fail them).
+constexpr int search_merge_pages = 500;
+// A bound on the steps (a large index needs hundreds; this only guards against a loop).
+constexpr int max_search_merge_steps = 1'000'000;
+}  // namespace
+
 result<std::int64_t> store::optimize_search_index() {
   return p_->guarded("optimize search index", [&]() -> result<std::int64_t> {
     auto c = p_->borrow();
-    db::write_txn tx(*c);
-    auto& st = c->cached("SELECT count(DISTINCT segid) FROM search_fts_idx");
-    std::int64_t segments = st.step() ? st.int64(0) : 0;
-    st.reset();
-    if (segments > 1) c->exec("INSERT INTO search_fts(search_fts) VALUES ('optimize')");
-    tx.commit();
+    std::int64_t segments = 0;
+    {
+      auto& st = c->cached("SELECT count(DISTINCT segid) FROM search_fts_idx");
+      segments = st.step() ? st.int64(0) : 0;
+      st.reset();
+    }
+    if (segments <= 1) return segments;
+    // FTS5's incremental optimize: 'merge' with a negative page count starts it, positive ones
+    // continue it; a step that changes fewer than two rows found nothing left to merge.
+    const auto step = [&](int pages) {
+      db::write_txn tx(*c);
+      auto& changes = c->cached("SELECT total_changes()");
+      changes.step();
+      const auto before = changes.int64(0);
+      changes.reset();
+      c->cached("INSERT INTO search_fts(search_fts, rank) VALUES ('merge', ?1)")
+          .bind(1, static_cast<std::int64_t>(pages))
+          .run();
+      changes.step();
+      const auto after = changes.int64(0);
+      changes.reset();
+      tx.commit();
+      return after - before;
+    };
+    step(-search_merge_pages);
+    for (int i = 0; i < max_search_merge_steps && step(search_merge_pages) >= 2; ++i) {
+    }
     return segments;
   });
 }

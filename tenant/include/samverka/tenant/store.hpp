@@ -235,9 +235,9 @@ class store {
   // --- Search (search.cpp) ---------------------------------------------------------------------
   // Full-text search over what `who` may read, best first. Any query text is safe.
   result<std::vector<search_hit>> search(const viewer& who, const search_query& q);
-  // Merges the search index into one segment (FTS5 'optimize'): after a bulk load (an import,
-  // seeding) the index holds many segments and every search reads each. Returns how many
-  // segments there were. One write transaction; seconds for a large tenant.
+  // Merges the search index into one segment (FTS5's incremental optimize): after a bulk load
+  // (an import, seeding) the index holds many segments and every search reads each. Returns how
+  // many segments there were. In short write transactions, so writers are held up briefly.
   result<std::int64_t> optimize_search_index();
 
   // --- Social: groups, posts, comments, feed, notifications, ideas (social.cpp etc.) -----------
