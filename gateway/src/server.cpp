@@ -223,6 +223,16 @@ int run_server(const server_options& options) {
           cluster::node_facts facts;
           if (auto snap = a->directory().snapshot())
             for (const auto& [slug, t] : snap->by_slug) {
+              if (auto move_id = g->handover(slug)) {  // a move's commit: claimed by its fence
+                facts.slugs.insert(slug);
+                for (const auto& d : t.domains) facts.domains.emplace(d, slug);
+                facts.handover.emplace(slug, *move_id);
+                continue;
+              }
+              if (g->unsettled(slug)) {  // an arrival whose claim may have gone through
+                facts.held.insert(slug);
+                continue;
+              }
               if (g->unregistered(slug)) continue;  // moved away, or still arriving (tenant move)
               if (g->paused(slug)) {  // moving: the target may publish it at any moment
                 facts.held.insert(slug);
@@ -230,7 +240,6 @@ int run_server(const server_options& options) {
               }
               facts.slugs.insert(slug);
               for (const auto& d : t.domains) facts.domains.emplace(d, slug);
-              if (auto move_id = g->handover(slug)) facts.handover.emplace(slug, *move_id);
             }
           return facts;
         });

@@ -231,6 +231,19 @@ std::optional<std::string> move_gate::handover(std::string_view slug) {
   return it->second;
 }
 
+void move_gate::set_unsettled(std::string_view slug, bool unsettled) {
+  std::lock_guard lock(mu_);
+  if (unsettled)
+    unsettled_.insert(std::string(slug));
+  else if (auto it = unsettled_.find(slug); it != unsettled_.end())
+    unsettled_.erase(it);
+}
+
+bool move_gate::unsettled(std::string_view slug) {
+  std::lock_guard lock(mu_);
+  return unsettled_.find(slug) != unsettled_.end();
+}
+
 bool move_gate::unregistered(std::string_view slug) {
   std::lock_guard lock(mu_);
   auto it = slugs_.find(slug);
@@ -457,6 +470,14 @@ result<void> tenant_mover::send_archive(const std::string& url, const std::strin
     if (res->status != 200)
       return error(errc::unavailable, "target_refused",
                    "the target node refused the transfer: " + node_error(*res));
+    if (offset == 0) {
+      json::error_code jec;
+      const auto v = json::parse(res->body, jec);
+      const auto* f = !jec && v.is_object() ? v.as_object().if_contains("fence") : nullptr;
+      if (!f || !f->is_bool() || !f->as_bool())
+        return error(errc::conflict, "target_too_old",
+                     "the target node runs an older version without move fences; upgrade it");
+    }
     offset += len;
   } while (offset < total);
   return {};
@@ -500,6 +521,8 @@ http_response tenant_mover::move(const std::string& slug, const http_request& re
   } archive_cleanup{archive};
   bool target_touched = false;
   bool fenced = false;
+  bool activation_sent = false;  // from here the target may own the tenant
+  bool fence_ours = false;       // this node consumed the fence: the target can claim no more
 
   // The outcome cannot be settled (the target and Redis unreachable): resuming writes here could
   // give the tenant two owners, so it stays paused (held out of this node's placement) until an
@@ -528,6 +551,7 @@ http_response tenant_mover::move(const std::string& slug, const http_request& re
   const auto fail = [&](const error& e, bool target_discarded = false) -> http_response {
     if (fenced) {  // drop the fence; if the target consumed it, it owns the tenant now
       auto settled = cluster::settle_move_fence(redis_, slug, move_id, to);
+      if (settled && *settled == cluster::fence_outcome::aborted) fence_ours = true;
       if (settled && *settled == cluster::fence_outcome::committed && !target_discarded)
         return undecided("node " + to + " took the tenant over while this node gave up (" +
                          e.message + ")");
@@ -535,9 +559,12 @@ http_response tenant_mover::move(const std::string& slug, const http_request& re
     if (target_touched && !target_discarded) {
       auto a =
           post_node(**url, std::string(import_internal_prefix) + move_id + "/abort", abort_body);
-      if (a && a->status == 409)  // it activated after all (e.g. a target ignoring fences)
+      if (a && a->status == 409)  // it activated after all
         return undecided("node " + to + " activated the tenant while this node gave up (" +
                          e.message + ")");
+      // After the activation, resuming needs proof the target cannot own the tenant.
+      if (activation_sent && !fence_ours && !(a && a->status == 200))
+        return undecided("node " + to + " did not confirm the abort (" + e.message + ")");
       if (!a)
         log_event("warn", "tenant move: abort not confirmed by the target",
                   {{"tenant", slug}, {"to", to}});
@@ -598,6 +625,7 @@ http_response tenant_mover::move(const std::string& slug, const http_request& re
                      {"budget_ms", budget},
                      {"partners", std::move(partners)}};
     // The activation answers once the import is in: allow it the move's whole remaining budget.
+    activation_sent = true;
     auto res = post_node(**url, std::string(import_internal_prefix) + move_id + "/activate",
                          json::serialize(act),
                          std::chrono::milliseconds(budget) + limits::move_settle_margin);
@@ -625,14 +653,20 @@ http_response tenant_mover::move(const std::string& slug, const http_request& re
         return a && (a->status == 200 || a->status == 409);
       };
       auto settled = cluster::settle_move_fence(redis_, slug, move_id, to);
-      if (settled && *settled == cluster::fence_outcome::aborted) return fail(refused_error());
+      if (settled && *settled == cluster::fence_outcome::aborted) {
+        fence_ours = true;
+        return fail(refused_error());
+      }
       auto a = ask_abort();
       if (!clear(a)) {
         // No clear answer yet: the target claims only within its budget; after it, ask both
         // again.
         std::this_thread::sleep_until(deadline + limits::move_settle_margin);
         settled = cluster::settle_move_fence(redis_, slug, move_id, to);
-        if (settled && *settled == cluster::fence_outcome::aborted) return fail(refused_error());
+        if (settled && *settled == cluster::fence_outcome::aborted) {
+          fence_ours = true;
+          return fail(refused_error());
+        }
         a = ask_abort();
       }
       if (a && a->status == 409) {
@@ -715,7 +749,8 @@ http_response tenant_mover::receive_part(const std::string& move_id, const http_
     for (auto it = incoming_.begin(); it != incoming_.end();) {
       std::unique_lock held(it->second->mu, std::try_to_lock);
       const bool settled = held && it->second->state != incoming::phase::receiving;
-      if (held && now - it->second->started > 2 * limits::move_pause_limit) {
+      if (held && now - it->second->started > 2 * limits::move_pause_limit &&
+          it->second->state != incoming::phase::unsettled) {
         remove_quietly(it->second->archive);
         held.unlock();
         it = incoming_.erase(it);
@@ -754,7 +789,10 @@ http_response tenant_mover::receive_part(const std::string& move_id, const http_
     if (!out) return error_response(500, "internal", "cannot write the archive");
     in->size += req.body.size();
   }
-  return json_response(200, json::object{{"received", static_cast<std::int64_t>(in->size)}});
+  // "fence": this node claims arriving tenants only through the move's fence (a source refuses
+  // a target that does not say so: it could claim over the source's head).
+  return json_response(
+      200, json::object{{"received", static_cast<std::int64_t>(in->size)}, {"fence", true}});
 }
 
 http_response tenant_mover::activate(const std::string& move_id, const http_request& req) {
@@ -821,6 +859,7 @@ http_response tenant_mover::activate(const std::string& move_id, const http_requ
       (void)app_.directory().refresh();
       if (publish_) (void)publish_(nullptr, nullptr);  // drops it if the registrar wrote it
     }
+    gate_.set_unsettled(slug, false);
     gate_.unhide(slug);
     remove_quietly(marker);
     in->state = incoming::phase::aborted;
@@ -856,13 +895,15 @@ http_response tenant_mover::activate(const std::string& move_id, const http_requ
     // The commit point: placement names this node. Unhidden only inside the publication, so the
     // registrar's own sync cannot publish the tenant before (or after a failed) commit.
     // The claim consumes the move's fence: refused if the source has given the move up.
+    // The copy stays hidden (no request, no background work) while claiming: it is registered
+    // through the handover, and held while the outcome is unknown (see move_gate).
     const auto claim = [&] {
       auto r = publish_(
           [&] {
-            gate_.unhide(slug);
             gate_.set_handover(slug, move_id);
+            gate_.set_unsettled(slug, true);
           },
-          [&] { gate_.hide(slug); });
+          nullptr);
       gate_.clear_handover(slug);
       return r;
     };
@@ -873,14 +914,17 @@ http_response tenant_mover::activate(const std::string& move_id, const http_requ
       std::this_thread::sleep_for(limits::move_claim_retry);
       pub = claim();
     }
-    if (!pub && pub.err().code == "move_fenced")
+    if (!pub && pub.err().code == "move_fenced") {
+      gate_.set_unsettled(slug, false);
       return fail(409, "move_fenced", "the source gave this move up; the tenant stays there");
+    }
     if (!pub) {
       // Still unknown whether the claim reached Redis: nothing is deleted. The copy stays
-      // hidden here (DATA/arriving keeps it so across a restart) and unclaimed; the source,
-      // told by its abort that this node holds nothing, keeps serving the tenant and writes its
-      // own claim again.
-      in->state = incoming::phase::aborted;
+      // hidden and held here (DATA/arriving keeps it so across a restart); the source's next
+      // abort settles it by placement (abort()).
+      in->state = incoming::phase::unsettled;
+      in->slug = slug;
+      in->restore = restore;
       remove_quietly(in->archive);
       log_event("error", "tenant move: arrival not published; the copy stays hidden here",
                 {{"tenant", slug},
@@ -893,6 +937,8 @@ http_response tenant_mover::activate(const std::string& move_id, const http_requ
   } catch (const std::exception& e) {
     return fail(500, "internal", std::string("unexpected: ") + e.what());
   }
+  gate_.unhide(slug);  // still held until unsettled is cleared: no registrar sync drops the claim
+  gate_.set_unsettled(slug, false);
   in->state = incoming::phase::active;
   remove_quietly(marker);
   remove_quietly(in->archive);
@@ -919,6 +965,34 @@ http_response tenant_mover::abort(const std::string& move_id, const http_request
   }
   {
     std::lock_guard lock(in->mu);  // waits for a running activation
+    if (in->state == incoming::phase::unsettled) {
+      // The claim's outcome was unknown: placement tells now. Naming this node, the tenant
+      // arrived (served from now on); otherwise the copy is discarded with its partnerships.
+      const std::string slug = in->slug;
+      auto owner = redis_hget(cluster::placement_key, slug);
+      if (!owner) return error_response(503, "redis_unavailable", "cannot read placement");
+      const fs::path marker = cfg_.data_dir / "arriving" / slug;
+      if (*owner && **owner == cfg_.node_id) {
+        gate_.unhide(slug);
+        gate_.set_unsettled(slug, false);
+        in->state = incoming::phase::active;
+        remove_quietly(marker);
+        app_.tenant_arrived(slug);
+        log_event("info", "tenant arrived (settled late)", {{"tenant", slug}});
+      } else {
+        auto& reg = app_.directory().registry();
+        if (auto d = reg.delete_tenant_keeping_partners(slug, in->restore); !d)
+          return error_response(503, "registry_busy",
+                                "cannot discard the copy: " + d.err().message);
+        (void)app_.directory().refresh();
+        gate_.set_unsettled(slug, false);
+        gate_.unhide(slug);
+        remove_quietly(marker);
+        in->state = incoming::phase::aborted;
+        if (publish_) (void)publish_(nullptr, nullptr);
+        log_event("info", "tenant move: unsettled arrival discarded", {{"tenant", slug}});
+      }
+    }
     if (in->state == incoming::phase::active)
       return error_response(409, "already_active", "the move was activated");
     in->state = incoming::phase::aborted;

@@ -69,6 +69,7 @@
 #include "http_types.hpp"
 #include "samverka/cluster/redis.hpp"
 #include "samverka/core/error.hpp"
+#include "samverka/provisioning/registry.hpp"
 #include "upstream.hpp"
 
 namespace samverka::gateway {
@@ -130,6 +131,10 @@ class move_gate {
   void set_handover(std::string_view slug, std::string move_id);
   void clear_handover(std::string_view slug);
   std::optional<std::string> handover(std::string_view slug);
+  // An arriving tenant whose claim may or may not have reached Redis: registered as held (never
+  // claimed nor released) until settled, so the registrar cannot drop a claim that went through.
+  void set_unsettled(std::string_view slug, bool unsettled);
+  bool unsettled(std::string_view slug);
   // Whether `slug` must stay out of this node's placement (moved away, or still arriving).
   bool unregistered(std::string_view slug);
   // Whether a move pauses `slug` (or it moved away, or is still arriving).
@@ -148,6 +153,7 @@ class move_gate {
   std::condition_variable idle_cv_;
   std::map<std::string, entry, std::less<>> slugs_;
   std::map<std::string, std::string, std::less<>> handovers_;  // slug -> move id
+  std::set<std::string, std::less<>> unsettled_;
 };
 
 // The error of a request refused by the gate: 503 `tenant_moving` with Retry-After.
@@ -208,7 +214,11 @@ class tenant_mover {
     std::filesystem::path archive;
     std::uint64_t size = 0;
     std::chrono::steady_clock::time_point started;
-    enum class phase { receiving, activating, active, aborted } state = phase::receiving;
+    // unsettled: the claim's outcome is unknown (Redis unreachable); the copy is kept hidden
+    // and the next abort settles it by placement (its slug and partnership undo kept here).
+    enum class phase { receiving, activating, active, unsettled, aborted } state = phase::receiving;
+    std::string slug;
+    std::vector<provisioning::remote_partnership> restore;
     std::mutex mu;  // held through activate and abort, so they never interleave
   };
 
