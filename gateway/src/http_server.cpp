@@ -106,6 +106,7 @@ struct http_server::impl {
   asio::strand<asio::io_context::executor_type> control{ioc.get_executor()};
   tcp::acceptor acceptor{control};
   asio::signal_set signals{control};
+  bool signals_caught = false;
   asio::steady_timer drain_timer{control};
   asio::steady_timer accept_backoff{control};
   std::optional<asio::thread_pool> workers;  // destroyed (joined) before ioc
@@ -511,18 +512,23 @@ result<std::uint16_t> http_server::listen(const listen_address& addr) {
   return p_->acceptor.local_endpoint().port();
 }
 
+void http_server::catch_signals() {
+  impl& s = *p_;
+  if (s.signals_caught) return;
+  s.signals_caught = true;
+  s.signals.add(SIGINT);
+  s.signals.add(SIGTERM);
+  s.signals.async_wait([&s](beast::error_code ec, int) {
+    if (!ec) s.begin_drain();
+  });
+}
+
 int http_server::run(std::size_t io_threads, bool handle_signals) {
   impl& s = *p_;
   io_threads = std::max<std::size_t>(io_threads, 1);
   s.workers.emplace(
       std::max(limits::min_handler_threads, io_threads * limits::handler_threads_per_io_thread));
-  if (handle_signals) {
-    s.signals.add(SIGINT);
-    s.signals.add(SIGTERM);
-    s.signals.async_wait([&s](beast::error_code ec, int) {
-      if (!ec) s.begin_drain();
-    });
-  }
+  if (handle_signals) catch_signals();
   auto guard = asio::make_work_guard(s.ioc);
   asio::dispatch(s.control, [&s] { s.do_accept(); });
   std::vector<std::thread> threads;

@@ -63,6 +63,9 @@ class http_server {
   // Serves with `io_threads` I/O threads until SIGTERM/SIGINT (if `handle_signals`) or stop(),
   // then drains; returns the exit code (0 after a graceful drain).
   int run(std::size_t io_threads, bool handle_signals = true);
+  // Catches SIGTERM/SIGINT from now on (a drain once run() runs), so a signal arriving between
+  // announcing the port and run() is not fatal. run(…, true) does it if not done yet.
+  void catch_signals();
   // Begins the graceful stop from any thread: stop accepting, close idle connections, let
   // in-flight requests finish until the drain deadline.
   void stop();

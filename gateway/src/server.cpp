@@ -101,6 +101,7 @@ int run_gateway(const server_options& options, const cluster_settings& cs,
   http_server server(application, std::move(lim));
   auto port = server.listen(addr);
   if (!port) return fail(port.err());
+  server.catch_signals();  // before announcing: SIGTERM from then on drains
   std::cout << "samverka listening on http://" << display_host(addr.host) << ":" << *port
             << " (gateway)" << std::endl;
   const int rc = server.run(io_threads(options));
@@ -207,6 +208,7 @@ int run_server(const server_options& options) {
   auto port = server.listen(*addr);
   if (!port) return fail(port.err());
   const std::string host = display_host(addr->host);
+  server.catch_signals();  // before announcing: SIGTERM from then on drains
   // The functional tests wait for this exact line (and read the port from it).
   std::cout << "samverka listening on http://" << host << ":" << *port << std::endl;
 

@@ -218,6 +218,15 @@ response fail_login(const server& srv, int i, const std::string& via) {
   return srv.send(r);
 }
 
+TEST_F(platform, SigtermRightAfterStartDrainsCleanly) {
+  // The port is announced only once SIGTERM is caught: a supervisor stopping a server that has
+  // just said it listens gets a clean drain, not a kill (this failed about 9 times in 10).
+  for (int i = 0; i < 5; ++i) {
+    server s(dir.path());
+    EXPECT_EQ(s.terminate(), 0) << i;
+  }
+}
+
 TEST_F(platform, BehindATrustedProxyEachClientHasItsOwnAddressLimit) {
   // The per-address limit is 50 failures in a window (gateway/src/limits.hpp).
   ASSERT_EQ(srv->terminate(), 0);
