@@ -488,19 +488,7 @@ result<tenant_info> registry::resume(std::string_view slug) {
 }
 
 result<void> registry::delete_tenant(std::string_view slug) {
-  return guarded([&]() -> result<void> {
-    std::int64_t id = 0;
-    {
-      std::lock_guard lock(p_->mu);
-      db::write_txn txn(p_->conn);
-      auto found = p_->tenant_id(slug);
-      if (!found) return unknown_tenant(slug);
-      id = *found;
-      p_->conn.prepare("DELETE FROM tenants WHERE id = ?").bind_all(id).run();  // cascades
-      p_->commit(txn);
-    }
-    return p_->discard_files(slug, id);
-  });
+  return delete_tenant_keeping_partners(slug, {});  // no cross-node half to record
 }
 
 result<std::optional<std::string>> registry::domain_owner(std::string_view domain) {
@@ -866,7 +854,7 @@ result<void> registry::delete_tenant_keeping_partners(std::string_view slug,
       }
       p_->commit(txn);
     }
-    // The files go as in delete_tenant (see the design notes), if the move left them here.
+    // The files go (see the design notes), if a move left them here.
     return p_->discard_files(slug, id);
   });
 }

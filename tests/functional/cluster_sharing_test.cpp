@@ -23,6 +23,18 @@ class ClusterSharingTest : public ClusterTest {
   }
 
   // Publishes at eksjo through gateway 1; returns the new id.
+  // A text document uploaded by eksjo's editor (through gateway 1); its id.
+  std::int64_t upload(const std::string& query, const std::string& text) {
+    request up;
+    up.method = "POST";
+    up.target = "/t/eksjo/api/v1/documents?" + query;
+    up.headers["Authorization"] = "Bearer " + eksjo_;
+    up.content_type = "text/plain";
+    up.body = text;
+    auto doc = gw1_->send(up);
+    EXPECT_EQ(doc.status, 201) << doc.body;
+    return doc.status == 201 ? doc.json().at("id").as_int64() : -1;
+  }
   std::int64_t publish(json::object fields) {
     auto r = gw1_->post("/t/eksjo/api/v1/news", body(std::move(fields)), eksjo_);
     EXPECT_EQ(r.status, 201) << r.body;
@@ -89,15 +101,9 @@ TEST_F(ClusterSharingTest, BackupKeepsThisNodesHalfOfCrossNodePartnerships) {
 
 TEST_F(ClusterSharingTest, SharesAndEditsCrossNodesWithTheirFiles) {
   // An attachment travels by hash: fetched from node a while node b applies.
-  request up;
-  up.method = "POST";
-  up.target = "/t/eksjo/api/v1/documents?name=schema.txt&title=Schema";
-  up.headers["Authorization"] = "Bearer " + eksjo_;
-  up.content_type = "text/plain";
-  up.body = "Bilaga: schema för vecka 12";
-  auto doc = gw1_->send(up);
-  ASSERT_EQ(doc.status, 201) << doc.body;
-  const auto att = doc.json().at("id").as_int64();
+  const std::string attachment = "Bilaga: schema för vecka 12";
+  const auto att = upload("name=schema.txt&title=Schema", attachment);
+  ASSERT_GT(att, 0);
 
   const auto id = publish({{"title", "Gemensam nyhet"},
                            {"body", "<p>Över nodgränsen</p>"},
@@ -121,7 +127,7 @@ TEST_F(ClusterSharingTest, SharesAndEditsCrossNodesWithTheirFiles) {
   auto bytes =
       gw1_->get("/t/savsjo/api/v1/documents/" + std::to_string(local_att) + "/content", savsjo_);
   EXPECT_EQ(bytes.status, 200);
-  EXPECT_EQ(bytes.body, up.body);
+  EXPECT_EQ(bytes.body, attachment);
   // The source's view asks node b for the decision.
   EXPECT_TRUE(eventually([&] { return distribution_state(id) == "accepted"; }))
       << distribution_state(id);
@@ -195,22 +201,16 @@ TEST_F(ClusterSharingTest, NoCrossingWithoutPartnership) {
   raw.body = R"({"caller":"vetlanda","from":"eksjo"})";
   EXPECT_EQ(node_a_->send(raw).status, 404);
   // A partner's node gets only files of items shared with that partner, not any file by hash.
-  request up;
-  up.method = "POST";
-  up.target = "/t/eksjo/api/v1/documents?name=intern.txt";
-  up.headers["Authorization"] = "Bearer " + eksjo_;
-  up.content_type = "text/plain";
-  up.body = "Endast för Eksjö";
-  auto doc = gw1_->send(up);
-  ASSERT_EQ(doc.status, 201) << doc.body;
-  const auto doc_id = doc.json().at("id").as_int64();
+  const std::string internal = "Endast för Eksjö";
+  const auto doc_id = upload("name=intern.txt", internal);
+  ASSERT_GT(doc_id, 0);
   const auto meta = gw1_->get("/t/eksjo/api/v1/documents/" + std::to_string(doc_id), eksjo_).json();
   const std::string sha(meta.at("versions").at(0).at("sha256").as_string());
   raw.target = "/internal/v1/sharing/file";
   raw.body = json::serialize(json::object{
       {"source", "eksjo"},
       {"receiver", "savsjo"},
-      {"file", {{"source_document_id", doc_id}, {"sha256", sha}, {"size", up.body.size()}}}});
+      {"file", {{"source_document_id", doc_id}, {"sha256", sha}, {"size", internal.size()}}}});
   auto file = node_a_->send(raw);
   EXPECT_EQ(file.status, 404) << file.body;
   EXPECT_EQ(file.body.find("Endast"), std::string::npos);

@@ -22,6 +22,38 @@ fs::path make_temp_dir() {
   return tmpl;
 }
 
+// A second connection (the sharing relay's view) asking whether a and b are partners, over and
+// over on its own thread, from construction (once it has polled) until stop(), which returns
+// how many polls saw no partnership.
+class partner_watch {
+ public:
+  partner_watch(const fs::path& dir, std::string a, std::string b) {
+    auto r = registry::open(dir);
+    if (!r) throw std::runtime_error(r.err().message);
+    reg_ = *r;
+    thread_ = std::thread([this, a = std::move(a), b = std::move(b)] {
+      while (!done_) {
+        auto p = reg_->are_partners(a, b);
+        if (p && !*p) ++gaps_;
+        ++polls_;
+      }
+    });
+    while (polls_ == 0) std::this_thread::yield();
+  }
+  ~partner_watch() { stop(); }
+  int stop() {
+    done_ = true;
+    if (thread_.joinable()) thread_.join();
+    return gaps_;
+  }
+
+ private:
+  std::shared_ptr<registry> reg_;
+  std::atomic<bool> done_{false};
+  std::atomic<int> gaps_{0}, polls_{0};
+  std::thread thread_;
+};
+
 class RegistryMoveTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -72,18 +104,7 @@ TEST_F(RegistryMoveTest, LeavingKeepsTheStayingPartnersAsCrossNodeHalves) {
   const auto since = pairs->front().since_ms;
 
   // A second connection (the sharing relay's view) polls while the tenant leaves.
-  auto watcher = registry::open(root_ / "node");
-  ASSERT_TRUE(watcher);
-  std::atomic<bool> done{false};
-  std::atomic<int> gaps{0}, polls{0};
-  std::thread poll([&] {
-    while (!done) {
-      auto p = (*watcher)->are_partners("savsjo", "eksjo");
-      if (p && !*p) ++gaps;
-      ++polls;
-    }
-  });
-  while (polls == 0) std::this_thread::yield();
+  partner_watch watch(root_ / "node", "savsjo", "eksjo");
   const auto before = reg_->data_version();
   auto d = reg_->delete_tenant_keeping_partners(
       "eksjo", {{"savsjo", "eksjo", "Kommun eksjo", since},
@@ -91,9 +112,7 @@ TEST_F(RegistryMoveTest, LeavingKeepsTheStayingPartnersAsCrossNodeHalves) {
                 {"nassjo", "other", "x", 0}});  // not a half of the leaving tenant: skipped
   ASSERT_TRUE(d) << d.err().message;
   EXPECT_EQ(reg_->data_version(), before + 1) << "one commit";
-  done = true;
-  poll.join();
-  EXPECT_EQ(gaps, 0) << "the partnership was seen missing";
+  EXPECT_EQ(watch.stop(), 0) << "the partnership was seen missing";
 
   EXPECT_FALSE(reg_->get_tenant("eksjo"));
   auto h = halves();
@@ -116,25 +135,13 @@ TEST_F(RegistryMoveTest, ArrivalPairsOnlyWithPartnersHoldingTheMirrorHalf) {
   ASSERT_TRUE(reg_->link_remote("savsjo", "tranas", "Tranås"));  // unrelated, kept
   const auto archive = archive_of("eksjo");
 
-  auto watcher = registry::open(root_ / "node");
-  ASSERT_TRUE(watcher);
-  std::atomic<bool> done{false};
-  std::atomic<int> gaps{0}, polls{0};
-  std::thread poll([&] {
-    while (!done) {
-      auto p = (*watcher)->are_partners("savsjo", "eksjo");
-      if (p && !*p) ++gaps;
-      ++polls;
-    }
-  });
-  while (polls == 0) std::this_thread::yield();
+  partner_watch watch(root_ / "node", "savsjo", "eksjo");
   std::vector<remote_partnership> dropped;
   auto imp = reg_->import_moved_tenant(
       archive, "eksjo",
       {{"savsjo", "Sävsjö"}, {"nassjo", "Nässjö"}, {"tranas", "Tranås"}, {"eksjo", "self"}},
       dropped);
-  done = true;
-  poll.join();
+  const int gaps = watch.stop();
   ASSERT_TRUE(imp) << imp.err().message;
   EXPECT_EQ(gaps, 0) << "the partnership was seen missing";
 
